@@ -1,0 +1,59 @@
+"""The one error type for bad input, and the problem records it carries.
+
+Every message names the file, the row as a spreadsheet shows it (header = row 1, so the first
+data row is row 2), the column, the value and what was expected. The CLI prints these messages
+without a traceback and exits with code 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in the input.
+
+    ``row`` is the spreadsheet row (1 = header) or ``None`` for whole-file problems; for YAML
+    files ``column`` holds the key path (e.g. ``screening.excluded``).
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: object
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        if self.value is None or self.value == "":
+            got = "empty" if self.value == "" else "missing"
+        else:
+            got = repr(self.value) if isinstance(self.value, str) else str(self.value)
+        return f"{where}: {got} — expected {self.expected}"
+
+
+class DataError(Exception):
+    """Bad input: one or more :class:`Problem` records, reported together."""
+
+    def __init__(self, problems: Problem | list[Problem]):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        lines = [f"{len(self.problems)} problems in the input:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class AnalysisError(Exception):
+    """A model that cannot be fitted to valid data (no convergence, too few studies, ...).
+
+    The message states the reason in words a reviewer can act on.
+    """

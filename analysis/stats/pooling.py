@@ -1,0 +1,246 @@
+"""Common-effect and random-effects pooling (metafor ``rma.uni``), intercept-only.
+
+Fit apart from use: :func:`rma` computes and returns a frozen :class:`MetaResult`; formatting,
+printing and plotting happen elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy import stats as sps
+
+from analysis.errors import AnalysisError
+from analysis.stats.heterogeneity import (
+    Tau2Interval,
+    i2_from_q,
+    i2_h2_from_tau2,
+    prediction_interval,
+    tau2_confint,
+)
+from analysis.stats.linear_model import WeightedFit, typical_within_variance, weighted_fit
+from analysis.stats.tau2 import TAU2_METHODS, estimate_tau2
+
+FIXED_METHODS = ("FE",)
+RMA_METHODS = FIXED_METHODS + TAU2_METHODS
+CI_METHODS = ("z", "knha", "adhoc")
+
+
+def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """Options are checked where they enter, against the declared allowed values."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class MetaResult:
+    """A fitted meta-analysis (metafor's vocabulary; ratio measures on the log scale).
+
+    Percentages say so in their names: ``i2_pct`` (I² from tau², metafor's and Cochrane's
+    definition), ``i2_q_pct`` (Higgins–Thompson I² from Q), ``weights_pct``.
+    ``notes`` holds the stated reasons where a quantity does not apply.
+    """
+
+    measure: str
+    method: str
+    test: str
+    level: float
+    k: int
+    estimate: float
+    se: float
+    ci_lb: float
+    ci_ub: float
+    stat: float
+    pval: float
+    df: int | None
+    tau2: float
+    tau2_ci: Tau2Interval | None
+    q: float | None
+    q_df: int | None
+    q_pval: float | None
+    i2_pct: float | None
+    h2: float | None
+    i2_q_pct: float | None
+    h2_q: float | None
+    pi_lb: float | None
+    pi_ub: float | None
+    weights_pct: np.ndarray
+    yi: np.ndarray
+    vi: np.ndarray
+    loglik: float | None = None
+    extra: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def tau(self) -> float:
+        return float(np.sqrt(self.tau2))
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.measure in ("RR", "OR")
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["tau"] = self.tau
+        out["tau2_ci"] = self.tau2_ci.to_dict() if self.tau2_ci else None
+        for key in ("weights_pct", "yi", "vi"):
+            out[key] = [float(x) for x in getattr(self, key)]
+        out["notes"] = list(self.notes)
+        return out
+
+
+def _z_or_t(estimate: float, se: float, df: int | None, level: float):
+    """Wald-type test and CI: normal quantiles when df is None, else t(df)."""
+    stat = estimate / se
+    if df is None:
+        crit = sps.norm.ppf(1 - (1 - level) / 2)
+        pval = 2 * sps.norm.sf(abs(stat))
+    else:
+        crit = sps.t.ppf(1 - (1 - level) / 2, df)
+        pval = 2 * sps.t.sf(abs(stat), df)
+    return stat, pval, estimate - crit * se, estimate + crit * se
+
+
+def knapp_hartung_factor(fit: WeightedFit, k: int, p: int, test: str) -> float:
+    """Variance factor s² of the Knapp–Hartung adjustment (1 for test "z").
+
+    Notes
+    -----
+    s² = yᵀPy/(k − p) with weights 1/(vi + tau²); Var(β̂) = s²·(XᵀWX)⁻¹ and t(k − p) quantiles.
+    The modified ("adhoc") version truncates s² below at 1, so the interval is never narrower
+    than the z-based one.
+
+    References
+    ----------
+    Knapp G, Hartung J (2003). Improved tests for a random effects meta-regression with a single
+    covariate. Stat Med 22(17):2693-2710.
+    Röver C, Knapp G, Friede T (2015). Hartung-Knapp-Sidik-Jonkman approach and its
+    modification for random-effects meta-analysis with few studies. BMC Med Res Methodol 15:99.
+    """
+    if test == "z":
+        return 1.0
+    s2 = fit.rss / (k - p)
+    return max(1.0, s2) if test == "adhoc" else s2
+
+
+def log_likelihood(fit: WeightedFit, vi: np.ndarray, tau2: float, method: str) -> float:
+    """Log-likelihood at the estimate: restricted for REML, ordinary otherwise (as metafor).
+
+    Notes
+    -----
+    ML:   −½ k log 2π − ½ Σ log(vi + tau²) − ½ yᵀPy
+    REML: −½ (k−p) log 2π + ½ log|XᵀX| − ½ Σ log(vi + tau²) − ½ log|XᵀWX| − ½ yᵀPy
+    """
+    k, p = fit.X.shape
+    ll = -0.5 * np.sum(np.log(vi + tau2)) - 0.5 * fit.rss
+    if method == "REML":
+        logdet_xx = np.linalg.slogdet(fit.X.T @ fit.X)[1]
+        logdet_xwx = -np.linalg.slogdet(fit.cov)[1]
+        return float(ll - 0.5 * (k - p) * np.log(2 * np.pi) + 0.5 * logdet_xx - 0.5 * logdet_xwx)
+    return float(ll - 0.5 * k * np.log(2 * np.pi))
+
+
+def rma(
+    yi,
+    vi,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 0.95,
+    measure: str = "GEN",
+) -> MetaResult:
+    """Fit the common-effect (``method="FE"``) or random-effects model to yi with variances vi.
+
+    Notes
+    -----
+    Weights w = 1/(vi + tau²); μ̂ = Σ w y / Σ w; SE = √(1/Σw) (times the Knapp–Hartung factor
+    for ``test`` "knha" or "adhoc", with t(k−1) quantiles). Heterogeneity: Cochran's Q with
+    weights 1/vi, I² and H² from tau² and from Q, the Q-profile CI for tau², and the prediction
+    interval (k ≥ 3).
+
+    References
+    ----------
+    Viechtbauer W (2010). Conducting meta-analyses in R with the metafor package. J Stat Softw
+    36(3):1-48. Borenstein M, Hedges LV, Higgins JPT, Rothstein HR (2010). A basic introduction
+    to fixed-effect and random-effects models for meta-analysis. Res Synth Methods 1(2):97-111.
+    """
+    check_choice("method", method, RMA_METHODS)
+    check_choice("test", test, CI_METHODS)
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie between 0 and 1; got {level!r}")
+    yi = np.asarray(yi, dtype=float)
+    vi = np.asarray(vi, dtype=float)
+    k = len(yi)
+    if k == 0:
+        raise AnalysisError("no studies to pool")
+    if not (np.all(np.isfinite(yi)) and np.all(np.isfinite(vi))):
+        raise AnalysisError("every study needs a finite effect size and sampling variance")
+    if np.any(vi <= 0):
+        raise AnalysisError("sampling variances must be positive")
+    notes: list[str] = []
+    if k == 1:
+        notes.append(
+            "k = 1: the pooled result is the single study's own estimate; heterogeneity, "
+            "tau² and the prediction interval cannot be estimated"
+        )
+        method, test = "FE", "z"
+    X = np.ones((k, 1))
+    p = 1
+
+    tau2 = 0.0 if method == "FE" else estimate_tau2(yi, vi, X, method)
+    fit = weighted_fit(yi, vi, X, tau2)
+    s2_kh = knapp_hartung_factor(fit, k, p, test) if k > p else 1.0
+    df = k - p if test != "z" else None
+    estimate = float(fit.beta[0])
+    se = float(np.sqrt(s2_kh * fit.cov[0, 0]))
+    stat, pval, ci_lb, ci_ub = _z_or_t(estimate, se, df, level)
+
+    if k > 1:
+        q = weighted_fit(yi, vi, X).rss
+        q_df = k - p
+        q_pval = float(sps.chi2.sf(q, q_df))
+        i2_q, h2_q = i2_from_q(q, q_df)
+        if method == "FE":
+            i2, h2 = i2_q, h2_q
+            tau2_ci = None
+        else:
+            s2 = typical_within_variance(vi, X)
+            i2, h2 = i2_h2_from_tau2(tau2, s2)
+            tau2_ci = tau2_confint(yi, vi, X, level, s2, tau2)
+    else:
+        q = q_df = q_pval = i2_q = h2_q = i2 = h2 = tau2_ci = None
+    pi = prediction_interval(estimate, se, tau2, k, level)
+    if pi is None and k > 1:
+        notes.append(f"k = {k}: the prediction interval needs at least 3 studies")
+    weights = fit.w / fit.w.sum() * 100
+    return MetaResult(
+        measure=measure,
+        method=method,
+        test=test,
+        level=level,
+        k=k,
+        estimate=estimate,
+        se=se,
+        ci_lb=ci_lb,
+        ci_ub=ci_ub,
+        stat=float(stat),
+        pval=float(pval),
+        df=df,
+        tau2=float(tau2),
+        tau2_ci=tau2_ci,
+        q=q,
+        q_df=q_df,
+        q_pval=q_pval,
+        i2_pct=i2,
+        h2=h2,
+        i2_q_pct=i2_q,
+        h2_q=h2_q,
+        pi_lb=pi[0] if pi else None,
+        pi_ub=pi[1] if pi else None,
+        weights_pct=weights,
+        yi=yi,
+        vi=vi,
+        loglik=log_likelihood(fit, vi, tau2, method),
+        notes=tuple(notes),
+    )
