@@ -6,6 +6,7 @@ to zero is written without a sign. Missing values (``None``, NaN) are written as
 
 from __future__ import annotations
 
+import html
 import math
 
 MINUS = "\u2212"
@@ -54,3 +55,194 @@ def fmt_p(p) -> str:
     if p > 0.999:
         return "p > 0.999"
     return f"p = {p:.3f}"
+
+
+def fmt_int(n) -> str:
+    """A count with thin grouping for thousands: ``fmt_int(1251)`` is "1251", ``fmt_int(12510)``
+    is "12 510" (no-break space, as medical journals print five-digit numbers)."""
+    if _missing(n):
+        return MISSING
+    n = int(n)
+    return f"{n:,}".replace(",", "\u00a0") if abs(n) >= 10000 else str(n)
+
+
+def fmt_pct(x, digits: int = 0) -> str:
+    """A percentage already on the 0–100 scale: "62%"."""
+    return f"{fmt_num(x, digits)}%" if not _missing(x) else MISSING
+
+
+def fmt_interval(lo, hi, digits: int = 2) -> str:
+    """An interval on its own: "−1.25 to −0.31"."""
+    return f"{fmt_num(lo, digits)} to {fmt_num(hi, digits)}"
+
+
+# --- words ---------------------------------------------------------------------------------
+
+_SMALL_NUMBERS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+
+
+def spell(n: int) -> str:
+    """Numbers from zero to twenty in words, larger ones in digits (journal style)."""
+    n = int(n)
+    return _SMALL_NUMBERS[n] if 0 <= n < len(_SMALL_NUMBERS) else fmt_int(n)
+
+
+def capitalize_first(text: str) -> str:
+    """First letter upper-case, the rest untouched ("nine RCTs" → "Nine RCTs")."""
+    return text[:1].upper() + text[1:]
+
+
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """The noun in the number's form: ``plural(1, "trial")`` is "trial", ``plural(2, "trial")``
+    is "trials", ``plural(2, "study", "studies")`` is "studies"."""
+    return singular if int(n) == 1 else (plural_form or singular + "s")
+
+
+def count(n: int, singular: str, plural_form: str | None = None, start: bool = False) -> str:
+    """A count with its noun. Mid-sentence: "9 trials"; at the start of a sentence the number
+    is spelled out and capitalised ("Nine trials"), since a sentence never begins with digits."""
+    noun = plural(n, singular, plural_form)
+    if start:
+        return capitalize_first(f"{spell(n)} {noun}")
+    return f"{fmt_int(n)} {noun}"
+
+
+def join_and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c" (no serial comma, Vancouver house style)."""
+    items = [str(x) for x in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+#: Cohen (1988) conventional thresholds for a standardized mean difference: 0.2 small,
+#: 0.5 medium, 0.8 large (absolute value).
+SMD_THRESHOLDS = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))
+
+
+def smd_size(smd: float) -> str:
+    """Size of an SMD by Cohen's conventional thresholds (|d| ≥ 0.8 large, ≥ 0.5 moderate,
+    ≥ 0.2 small, else negligible).
+
+    References
+    ----------
+    Cohen J (1988). Statistical power analysis for the behavioral sciences. 2nd ed. Hillsdale,
+    NJ: Lawrence Erlbaum Associates.
+    """
+    for threshold, word in SMD_THRESHOLDS:
+        if abs(smd) >= threshold:
+            return word
+    return "negligible"
+
+
+#: Higgins et al. (2003) tentative labels for I²: 25% low, 50% moderate, 75% high.
+I2_THRESHOLDS = ((75, "high"), (50, "moderate"), (25, "low"))
+
+
+def heterogeneity_level(i2_pct: float | None) -> str:
+    """Heterogeneity in words from I² (percent): ≥ 75 high, ≥ 50 moderate, ≥ 25 low, else
+    "little or no".
+
+    References
+    ----------
+    Higgins JPT, Thompson SG, Deeks JJ, Altman DG (2003). Measuring inconsistency in
+    meta-analyses. BMJ 327:557-560.
+    """
+    if _missing(i2_pct):
+        return "not estimable"
+    for threshold, word in I2_THRESHOLDS:
+        if i2_pct >= threshold:
+            return word
+    return "little or no"
+
+
+# --- data text enters Markdown or HTML: escape it -------------------------------------------
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-.!|~^@$&\"'")
+
+
+def escape_md(text) -> str:
+    """Data text as literal Markdown: every ASCII punctuation character that pandoc Markdown
+    could read as markup is backslash-escaped (pandoc's ``all_symbols_escapable``), so a
+    study label like ``*Lee* [2020]`` prints exactly as typed. Line breaks become spaces."""
+    if text is None:
+        return ""
+    text = " ".join(str(text).split())
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
+def escape_html(text) -> str:
+    """Data text as literal HTML (``&``, ``<``, ``>``, quotes)."""
+    return "" if text is None else html.escape(str(text), quote=True)
+
+
+# --- the one lookup table: method -> phrase and citation key (report/references.bib) -------
+
+#: tau² estimator (metafor code) -> (phrase for the methods text, BibTeX keys)
+ESTIMATORS = {
+    "FE": ("a common-effect (inverse-variance) model", ["hedges1985"]),
+    "DL": ("the DerSimonian–Laird estimator", ["dersimonian1986"]),
+    "REML": ("the restricted maximum-likelihood (REML) estimator", ["viechtbauer2005"]),
+    "ML": ("the maximum-likelihood estimator", ["viechtbauer2005"]),
+    "PM": ("the Paule–Mandel estimator", ["paule1982"]),
+    "EB": ("the empirical Bayes estimator", ["morris1983"]),
+    "HE": ("the Hedges estimator", ["hedges1985"]),
+    "SJ": ("the Sidik–Jonkman estimator", ["sidik2005"]),
+    "HS": ("the Hunter–Schmidt estimator", ["hunter2004"]),
+}
+
+#: CI method (public ``ci_method``) -> (phrase, BibTeX keys)
+CI_METHODS = {
+    "z": ("Wald-type confidence intervals based on the normal distribution", []),
+    "knha": (
+        "the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 degrees of freedom)",
+        ["knapp2003", "inthout2014"],
+    ),
+    "adhoc": (
+        "the modified Hartung–Knapp–Sidik–Jonkman method (variance factor truncated at 1)",
+        ["knapp2003", "rover2015"],
+    ),
+}
+
+#: effect measure -> (name in prose, abbreviation)
+MEASURES = {
+    "SMD": ("standardized mean difference (Hedges' g)", "SMD"),
+    "MD": ("mean difference", "MD"),
+    "RR": ("risk ratio", "RR"),
+    "OR": ("odds ratio", "OR"),
+    "RD": ("risk difference", "RD"),
+}
+
+
+def cite(keys: list[str]) -> str:
+    """Pandoc citation for BibTeX keys: ``["a", "b"]`` -> "[@a; @b]" ("" for none)."""
+    return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
+
+
+def lookup(table: dict, key: str, what: str):
+    """Entry of a lookup table; an unknown key names the allowed ones."""
+    if key not in table:
+        raise KeyError(f"unknown {what} {key!r}; known: {', '.join(table)}")
+    return table[key]

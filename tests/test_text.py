@@ -1,9 +1,11 @@
-"""The one number-formatting module: true minus sign, rounding, CIs and p-values."""
+"""The one number-formatting module (true minus sign, rounding, CIs, p-values) and the wording
+helpers: counts, plurals, thresholds, escaping, lookup tables."""
 
 import math
 
 import pytest
 
+from analysis import text
 from analysis.text import fmt_ci, fmt_ci_brackets, fmt_num, fmt_p
 
 
@@ -39,3 +41,78 @@ def test_fmt_ci_prose_and_brackets():
 )
 def test_fmt_p(p, expected):
     assert fmt_p(p) == expected
+
+
+def test_counts_percentages_and_intervals():
+    assert text.fmt_int(485) == "485"
+    assert text.fmt_int(12510) == "12\u00a0510"
+    assert text.fmt_pct(61.6) == "62%"
+    assert text.fmt_interval(-1.2, 0.3) == "\u22121.20 to 0.30"
+
+
+def test_numbers_are_spelled_out_at_sentence_start_and_plural_follows_the_count():
+    assert text.count(9, "RCT", start=True) == "Nine RCTs"
+    assert text.count(1, "trial", start=True) == "One trial"
+    assert text.count(1, "study", "studies") == "1 study"
+    assert text.count(2, "study", "studies") == "2 studies"
+    assert text.count(25, "trial", start=True) == "25 trials"  # above twenty: digits
+    assert text.join_and(["a"]) == "a"
+    assert text.join_and(["a", "b", "c"]) == "a, b and c"
+
+
+@pytest.mark.parametrize(
+    ("smd", "word"),
+    [(-0.78, "moderate"), (0.8, "large"), (-0.2, "small"), (0.19, "negligible"), (-1.3, "large")],
+)
+def test_smd_size_uses_cohen_thresholds_on_the_absolute_value(smd, word):
+    assert text.smd_size(smd) == word
+
+
+@pytest.mark.parametrize(
+    ("i2", "word"),
+    [
+        (0, "little or no"),
+        (24.9, "little or no"),
+        (25, "low"),
+        (62, "moderate"),
+        (80, "high"),
+        (None, "not estimable"),
+    ],
+)
+def test_heterogeneity_level(i2, word):
+    assert text.heterogeneity_level(i2) == word
+
+
+def test_data_text_is_escaped_for_markdown_and_html():
+    assert text.escape_md("*Lee* [2020] <b>") == r"\*Lee\* \[2020\] \<b\>"
+    assert text.escape_md("a\nb") == "a b"
+    assert text.escape_html('<script>"x" & y') == "&lt;script&gt;&quot;x&quot; &amp; y"
+
+
+def test_escaped_markdown_renders_literally():
+    import pypandoc
+
+    raw = "*Lee* & [Kim](x) 2020 <i>"
+    html = pypandoc.convert_text(text.escape_md(raw), "html", format="markdown")
+    assert "<em>" not in html and "<a " not in html and "<i>" not in html
+    assert "*Lee* &amp; [Kim](x) 2020 &lt;i&gt;" in html
+
+
+def test_lookup_tables_name_the_method_and_its_citation():
+    phrase, keys = text.lookup(text.ESTIMATORS, "REML", "estimator")
+    assert "REML" in phrase and keys == ["viechtbauer2005"]
+    assert text.cite(keys) == "[@viechtbauer2005]"
+    assert text.cite([]) == ""
+    with pytest.raises(KeyError, match="known: FE, DL"):
+        text.lookup(text.ESTIMATORS, "XX", "estimator")
+
+
+def test_every_cited_key_is_in_the_methods_bibliography():
+    from analysis.paths import REPORT_DIR
+
+    bib = (REPORT_DIR / "references.bib").read_text(encoding="utf-8")
+    keys = {
+        k for table in (text.ESTIMATORS, text.CI_METHODS) for _, ks in table.values() for k in ks
+    }
+    for key in keys:
+        assert f"{{{key}," in bib, key
