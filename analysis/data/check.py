@@ -1,0 +1,74 @@
+"""``python -m analysis check [--data DIR]``: validate a data folder and print a summary.
+
+Exit code 0 when the data can be analysed (warnings are printed but do not fail the check);
+otherwise the CLI prints every problem and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from analysis.data.loading import load_review
+from analysis.data.schema import Review
+from analysis.paths import DATA_DIR
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA_DIR,
+        metavar="DIR",
+        help="the data folder to check (default: data/)",
+    )
+
+
+def summary(review: Review) -> str:
+    """The check's report: studies, outcomes per study, conversions and warnings."""
+    lines = [
+        f"{review.title}" + ("  [synthetic example data]" if review.example else ""),
+        f"{len(review.studies)} studies, {review.total_participants} participants "
+        f"(arm 1 {sum(s.n1 for s in review.studies)}, arm 2 {sum(s.n2 for s in review.studies)})",
+        "",
+        "Outcomes:",
+    ]
+    for outcome in review.outcomes:
+        rows = review.data_for(outcome.id)
+        role = "primary" if outcome.primary else "secondary"
+        lines.append(
+            f"  {outcome.id} ({outcome.label}; {outcome.measure}, {role}): "
+            f"{len(rows)} studies, {sum(r.n1 + r.n2 for r in rows)} participants"
+        )
+    lines += ["", "Outcomes per study:"]
+    width = max((len(s.label) for s in review.studies), default=0)
+    for study in review.studies:
+        have = [r.outcome for r in review.outcome_data if r.study_id == study.study_id]
+        lines.append(
+            f"  {study.label:<{width}}  n = {study.n1} + {study.n2}: "
+            + (", ".join(have) if have else "no outcome data")
+        )
+    lines += [
+        "",
+        f"Adverse events: {len(review.adverse_events)} rows, "
+        f"{sum(a.serious for a in review.adverse_events)} of them serious",
+        f"Risk of bias (RoB 2): {len(review.risk_of_bias)} assessments",
+        f"PRISMA: {review.prisma.identified} records identified, "
+        f"{review.prisma.included_studies} studies included",
+        "",
+    ]
+    conversions = review.conversions
+    lines.append(f"Conversions to mean and SD: {len(conversions)}")
+    labels = {s.study_id: s.label for s in review.studies}
+    for c in conversions:
+        lines.append(f"  {labels[c.study_id]}, {c.outcome}, arm {c.arm}: {c.description}")
+    lines += ["", f"Warnings: {len(review.warnings)}"]
+    lines += [f"  - {w}" for w in review.warnings]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    review = load_review(args.data)
+    print(summary(review))
+    print(f"\nOK: {args.data} passes the checks.")
+    return 0

@@ -1,0 +1,927 @@
+"""``load_review(data_dir) -> Review``: read, convert and validate a data folder in one pass.
+
+Every problem in every file is collected first and raised together as one
+:class:`~analysis.errors.DataError`; what only deserves a statistician's attention ends up in
+``Review.warnings``. The files and their columns are documented in ``data/README.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from pathlib import Path
+
+import yaml
+
+from analysis.data import conversions
+from analysis.data.reading import TABLES, Table, find_workbook, read_table
+from analysis.data.schema import (
+    CI_METHODS,
+    CONTINUOUS_MEASURES,
+    GRADE_DOMAINS,
+    MEASURES,
+    MODELS,
+    ROB_DOMAINS,
+    SENSITIVITY_ANALYSES,
+    TAU2_METHODS,
+    AdverseEvent,
+    AnalysisSettings,
+    ArmData,
+    Author,
+    Conversion,
+    Eligibility,
+    GradeJudgment,
+    OutcomeSpec,
+    Prisma,
+    Review,
+    RobAssessment,
+    Search,
+    Study,
+)
+from analysis.data.validation import (
+    Cells,
+    Problems,
+    prisma_arithmetic,
+    rob2_overall,
+    sd_looks_like_se,
+)
+from analysis.errors import DataError, Problem
+from analysis.paths import DATA_DIR
+
+REVIEW_FILE = "review.yml"
+PRISMA_FILE = "prisma.yml"
+GRADE_FILE = "grade.yml"
+BIB_FILE = "references.bib"
+
+STUDY_COLUMNS = (
+    "study_id",
+    "label",
+    "citation",
+    "year",
+    "country",
+    "n1",
+    "n2",
+    "msc_source",
+    "secretome",
+    "dose",
+    "dose_unit",
+    "route",
+    "control",
+    "follow_up_weeks",
+)
+ARM_FIELDS = ("mean", "sd", "se", "ci_lower", "ci_upper", "median", "q1_", "q3_", "min", "max")
+OUTCOME_COLUMNS = (
+    "study_id",
+    "outcome",
+    "n1",
+    "n2",
+    *(f"{f}{arm}" for arm in (1, 2) for f in ARM_FIELDS),
+    "events1",
+    "events2",
+    "change",
+    "notes",
+)
+ADVERSE_COLUMNS = ("study_id", "event", "serious", "events1", "n1", "events2", "n2")
+ROB_COLUMNS = ("study_id", "outcome", *ROB_DOMAINS, "overall")
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def load_review(data_dir: Path | str = DATA_DIR) -> Review:
+    """Load, convert and validate the review in ``data_dir``.
+
+    Raises
+    ------
+    DataError
+        with every problem found, each naming file, row, column, value and expectation.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError(Problem(str(data_dir), None, None, None, "a data folder"))
+    problems = Problems()
+    inputs: list[Path] = []
+
+    settings = _ReviewYml(data_dir / REVIEW_FILE, problems)
+    if settings.loaded:
+        inputs.append(data_dir / REVIEW_FILE)
+    tables = _read_tables(data_dir, problems)
+    inputs += sorted({t.path for t in tables.values() if t is not None})
+    bib_keys = _bib_keys(data_dir / BIB_FILE, problems)
+    if bib_keys is not None:
+        inputs.append(data_dir / BIB_FILE)
+
+    studies = _studies(tables["studies"], bib_keys, problems)
+    by_id = {s.study_id: s for s in studies}
+    specs = {o.id: o for o in settings.outcomes}
+    outcome_data = _outcome_data(tables["outcomes"], by_id, specs, settings.loaded, problems)
+    adverse = _adverse_events(tables["adverse_events"], by_id, problems)
+    rob = _risk_of_bias(tables["risk_of_bias"], by_id, specs, settings.loaded, problems)
+    prisma = _prisma(data_dir / PRISMA_FILE, len(studies), tables["studies"], problems)
+    grade = _grade(data_dir / GRADE_FILE, specs, settings.loaded, problems)
+    for name in (PRISMA_FILE, GRADE_FILE):
+        if (data_dir / name).exists():
+            inputs.append(data_dir / name)
+
+    if tables["studies"] is not None:
+        _check_analysis_columns(settings.analysis, tables["studies"], studies, problems)
+    _check_completeness(studies, specs, outcome_data, rob, problems)
+    _warn_sd_like_se(outcome_data, specs, by_id, tables["outcomes"], problems)
+    _warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
+    _warn_conversion_references(outcome_data, bib_keys, tables["outcomes"], problems)
+    problems.raise_errors()
+
+    order = {s.study_id: i for i, s in enumerate(studies)}
+    outcome_rank = {o.id: i for i, o in enumerate(settings.outcomes)}
+    return Review(
+        data_dir=data_dir,
+        title=settings.title,
+        short_title=settings.short_title,
+        example=settings.example,
+        authors=settings.authors,
+        keywords=settings.keywords,
+        registration=settings.registration,
+        search=settings.search,
+        eligibility=settings.eligibility,
+        analysis=settings.analysis,
+        outcomes=settings.outcomes,
+        studies=tuple(studies),
+        outcome_data=tuple(
+            sorted(outcome_data, key=lambda r: (outcome_rank[r.outcome], order[r.study_id]))
+        ),
+        adverse_events=tuple(sorted(adverse, key=lambda a: order[a.study_id])),
+        risk_of_bias=tuple(sorted(rob, key=lambda r: (order[r.study_id], r.outcome or ""))),
+        prisma=prisma,
+        grade=tuple(grade),
+        bibliography=tuple(bib_keys),
+        bibliography_file=data_dir / BIB_FILE,
+        input_files=tuple(inputs),
+        warnings=tuple(problems.warnings),
+    )
+
+
+# -- YAML ---------------------------------------------------------------------------------
+def _load_yaml(path: Path, problems: Problems):
+    if not path.exists():
+        problems.error(path.name, None, None, None, "the file to exist in the data folder")
+        return None
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problems.error(
+            path.name, None, None, str(getattr(error, "problem", error)), "valid YAML" + where
+        )
+        return None
+    except UnicodeDecodeError:
+        problems.error(path.name, None, None, None, "UTF-8 text")
+        return None
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        problems.error(path.name, None, None, type(content).__name__, "a mapping of keys to values")
+        return None
+    return content
+
+
+class _Fields:
+    """Typed access to a YAML mapping; problems name the key path (``analysis.model``)."""
+
+    def __init__(self, file: str, problems: Problems):
+        self.file = file
+        self.problems = problems
+
+    def bad(self, path: str, value, expected: str) -> None:
+        self.problems.error(self.file, None, path, value, expected)
+
+    def mapping(self, parent: dict, key: str, path: str, required: bool = True) -> dict:
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if value is None:
+            if required:
+                self.bad(path, None, "a mapping of keys to values")
+            return {}
+        if not isinstance(value, dict):
+            self.bad(path, value, "a mapping of keys to values")
+            return {}
+        return value
+
+    def text(self, parent: dict, key: str, path: str, required: bool = True) -> str | None:
+        value = parent.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.bad(path, value, "text")
+            return None
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()[:10]
+        if isinstance(value, (dict, list)):
+            self.bad(path, value, "text")
+            return None
+        return str(value).strip()
+
+    def date(self, parent: dict, key: str, path: str) -> str | None:
+        value = self.text(parent, key, path, required=False)
+        if value is None:
+            return None
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            self.bad(path, value, "a date as YYYY-MM-DD")
+            return None
+        return value
+
+    def boolean(self, parent: dict, key: str, path: str, default: bool | None = None) -> bool:
+        value = parent.get(key, default)
+        if not isinstance(value, bool):
+            self.bad(path, value, "true or false")
+            return bool(default)
+        return value
+
+    def choice(self, parent: dict, key: str, path: str, allowed, default=None, aliases=None):
+        value = parent.get(key, default)
+        if isinstance(value, str):
+            lookup = {a.lower(): a for a in allowed} | (aliases or {})
+            if value.strip().lower() in lookup:
+                return lookup[value.strip().lower()]
+        self.bad(path, value, "one of " + ", ".join(allowed))
+        return default
+
+    def strings(self, parent: dict, key: str, path: str, required: bool = False) -> tuple:
+        value = parent.get(key)
+        if value is None:
+            if required:
+                self.bad(path, None, "a list")
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+            self.bad(path, value, "a list of text items")
+            return ()
+        return tuple(str(v).strip() for v in value)
+
+    def count(self, parent: dict, key: str, path: str) -> int:
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.bad(path, value, "a whole number of at least 0")
+            return 0
+        return value
+
+    def counts(self, parent: dict, key: str, path: str, required: bool = True) -> dict:
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            self.bad(path, value, "a mapping of names to counts (may be {})")
+            return {}
+        return {str(k): self.count(value, k, f"{path}.{k}") for k in value}
+
+
+class _ReviewYml:
+    """The parsed review.yml; defaults stand in for bad values so checking can go on."""
+
+    def __init__(self, path: Path, problems: Problems):
+        content = _load_yaml(path, problems)
+        self.loaded = content is not None
+        content = content or {}
+        f = _Fields(path.name, problems)
+        self.title = f.text(content, "title", "title", required=self.loaded) or ""
+        self.short_title = f.text(content, "short_title", "short_title", False) or self.title
+        self.example = f.boolean(content, "example", "example", default=False)
+        self.authors = self._authors(content, f)
+        self.keywords = f.strings(content, "keywords", "keywords")
+        self.registration = f.text(content, "registration", "registration", required=False)
+        search = f.mapping(content, "search", "search", required=self.loaded)
+        self.search = Search(
+            databases=f.strings(search, "databases", "search.databases", required=self.loaded),
+            date_from=f.date(search, "date_from", "search.date_from"),
+            date_to=f.date(search, "date_to", "search.date_to"),
+            last_search=f.date(search, "last_search", "search.last_search"),
+            strategy=f.text(search, "strategy", "search.strategy", required=False),
+        )
+        picos = f.mapping(content, "eligibility", "eligibility", required=self.loaded)
+        self.eligibility = Eligibility(
+            **{
+                key: f.text(picos, key, f"eligibility.{key}", required=self.loaded) or ""
+                for key in ("population", "intervention", "comparator", "outcomes", "study_design")
+            }
+        )
+        self.analysis = self._analysis(f.mapping(content, "analysis", "analysis", False), f)
+        self.outcomes = self._outcomes(content, f) if self.loaded else ()
+
+    @staticmethod
+    def _authors(content: dict, f: _Fields) -> tuple[Author, ...]:
+        items = content.get("authors") or []
+        if not isinstance(items, list):
+            f.bad("authors", items, "a list of authors")
+            return ()
+        authors = []
+        for i, item in enumerate(items, start=1):
+            path = f"authors[{i}]"
+            if isinstance(item, str):
+                item = {"name": item}
+            if not isinstance(item, dict):
+                f.bad(path, item, "an author: name, affiliations, email, orcid, corresponding")
+                continue
+            authors.append(
+                Author(
+                    name=f.text(item, "name", f"{path}.name") or "",
+                    affiliations=f.strings(item, "affiliations", f"{path}.affiliations"),
+                    email=f.text(item, "email", f"{path}.email", required=False),
+                    orcid=f.text(item, "orcid", f"{path}.orcid", required=False),
+                    corresponding=f.boolean(
+                        item, "corresponding", f"{path}.corresponding", default=False
+                    ),
+                )
+            )
+        return tuple(authors)
+
+    @staticmethod
+    def _analysis(a: dict, f: _Fields) -> AnalysisSettings:
+        if "level" in a and "alpha" in a:
+            f.bad("analysis.alpha", a["alpha"], "either analysis.level or analysis.alpha, not both")
+        level = a.get("level", 1 - a["alpha"] if isinstance(a.get("alpha"), float) else 0.95)
+        if "alpha" in a and not isinstance(a["alpha"], float):
+            f.bad("analysis.alpha", a["alpha"], "a number between 0 and 1, e.g. 0.05")
+        if not isinstance(level, float) or not 0 < level < 1:
+            f.bad("analysis.level", level, "a number between 0 and 1, e.g. 0.95")
+            level = 0.95
+        sensitivity = f.strings(a, "sensitivity", "analysis.sensitivity")
+        for name in sensitivity:
+            if name not in SENSITIVITY_ANALYSES:
+                f.bad("analysis.sensitivity", name, "one of " + ", ".join(SENSITIVITY_ANALYSES))
+        return AnalysisSettings(
+            model=f.choice(a, "model", "analysis.model", MODELS, default="random"),
+            tau2_method=f.choice(a, "tau2_method", "analysis.tau2_method", TAU2_METHODS, "REML"),
+            ci_method=f.choice(
+                a, "ci_method", "analysis.ci_method", CI_METHODS, "z", aliases={"hksj": "knha"}
+            ),
+            prediction_interval=f.boolean(
+                a, "prediction_interval", "analysis.prediction_interval", default=True
+            ),
+            level=round(float(level), 10),
+            subgroups=f.strings(a, "subgroups", "analysis.subgroups"),
+            moderators=f.strings(a, "moderators", "analysis.moderators"),
+            sensitivity=sensitivity,
+        )
+
+    @staticmethod
+    def _outcomes(content: dict, f: _Fields) -> tuple[OutcomeSpec, ...]:
+        items = content.get("outcomes")
+        if not isinstance(items, list) or not items:
+            f.bad("outcomes", items, "a list of outcomes (id, label, measure, ...)")
+            return ()
+        outcomes, seen = [], set()
+        for i, item in enumerate(items, start=1):
+            path = f"outcomes[{i}]"
+            if not isinstance(item, dict):
+                f.bad(path, item, "an outcome: id, label, measure, primary, lower_is_better, unit")
+                continue
+            oid = f.text(item, "id", f"{path}.id")
+            if oid is not None and not _IDENTIFIER.match(oid):
+                f.bad(f"{path}.id", oid, "an identifier: letters, digits and _ (e.g. anti_dsdna)")
+                oid = None
+            if oid in seen:
+                f.bad(f"{path}.id", oid, "a unique outcome id")
+                oid = None
+            if oid is None:
+                continue
+            seen.add(oid)
+            outcomes.append(
+                OutcomeSpec(
+                    id=oid,
+                    label=f.text(item, "label", f"{path}.label") or oid,
+                    measure=f.choice(item, "measure", f"{path}.measure", MEASURES, "SMD"),
+                    primary=f.boolean(item, "primary", f"{path}.primary", default=False),
+                    lower_is_better=f.boolean(
+                        item, "lower_is_better", f"{path}.lower_is_better", default=None
+                    ),
+                    unit=f.text(item, "unit", f"{path}.unit", required=False),
+                )
+            )
+        return tuple(outcomes)
+
+
+# -- tables -------------------------------------------------------------------------------
+def _read_tables(data_dir: Path, problems: Problems) -> dict[str, Table | None]:
+    try:
+        workbook = find_workbook(data_dir)
+    except DataError as error:
+        problems.extend(error)
+        workbook = None
+    tables: dict[str, Table | None] = {}
+    for name in TABLES:
+        try:
+            tables[name] = read_table(data_dir, name, workbook)
+        except DataError as error:
+            problems.extend(error)
+            tables[name] = None
+    return tables
+
+
+def _warn_unknown_columns(table: Table, known, problems: Problems) -> None:
+    for column in table.columns:
+        if column not in known:
+            problems.warn(
+                table.source, 1, column, column, "a documented column (this one is ignored)"
+            )
+
+
+def _studies(table: Table | None, bib_keys, problems: Problems) -> list[Study]:
+    if table is None:
+        return []
+    cells = Cells(table, problems)
+    if not cells.require_columns(STUDY_COLUMNS):
+        return []
+    extra_columns = [c for c in table.columns if c not in STUDY_COLUMNS]
+    numeric_extra = {c for c in extra_columns if _all_numeric(table, c)}
+    studies, seen = [], set()
+    for row in table.rows:
+        sid = cells.text(row, "study_id")
+        if sid in seen:
+            cells._bad(row, "study_id", "a study_id not used in an earlier row")
+            continue
+        citation = cells.text(row, "citation")
+        if citation is not None and bib_keys is not None and citation not in bib_keys:
+            cells._bad(row, "citation", f"a citation key defined in {BIB_FILE}")
+        values = {
+            "year": cells.integer(row, "year", minimum=1900),
+            "n1": cells.integer(row, "n1", minimum=2),
+            "n2": cells.integer(row, "n2", minimum=2),
+            "dose": cells.number(row, "dose", positive=True),
+            "follow_up_weeks": cells.number(row, "follow_up_weeks", required=True, positive=True),
+        }
+        texts = {
+            c: cells.text(row, c) for c in ("label", "country", "msc_source", "secretome", "route")
+        }
+        control = cells.text(row, "control")
+        dose_unit = cells.text(row, "dose_unit", required=values["dose"] is not None)
+        extra = {
+            c: (cells.number(row, c) if c in numeric_extra else (row.get(c) or None))
+            for c in extra_columns
+        }
+        if sid is None:
+            continue
+        seen.add(sid)
+        if any(v is None for k, v in values.items() if k != "dose") or None in texts.values():
+            continue
+        studies.append(
+            Study(
+                study_id=sid,
+                citation=citation or "",
+                control=control or "",
+                dose_unit=dose_unit,
+                row=row.number,
+                extra=extra,
+                **texts,
+                **values,
+            )
+        )
+    return studies
+
+
+def _all_numeric(table: Table, column: str) -> bool:
+    probe = Cells(table, Problems())
+    values = [row for row in table.rows if row.get(column)]
+    return bool(values) and all(probe.number(row, column) is not None for row in values)
+
+
+def _known_study(cells: Cells, row, by_id: dict, what: str = "studies.csv") -> Study | None:
+    sid = cells.text(row, "study_id")
+    if sid is None:
+        return None
+    if sid not in by_id:
+        cells._bad(row, "study_id", f"a study_id listed in {what}")
+        return None
+    return by_id[sid]
+
+
+def _arm_size(cells: Cells, row, column: str, randomised: int | None) -> int | None:
+    n = cells.integer(row, column, minimum=2)
+    if n is not None and randomised is not None and n > randomised:
+        cells._bad(row, column, f"at most {randomised}, the arm size in studies.csv")
+        return None
+    return n
+
+
+def _outcome_data(
+    table: Table | None, by_id: dict, specs: dict, have_specs: bool, problems: Problems
+) -> list[ArmData]:
+    if table is None:
+        return []
+    cells = Cells(table, problems)
+    if not cells.require_columns(("study_id", "outcome", "n1", "n2")):
+        return []
+    _warn_unknown_columns(table, OUTCOME_COLUMNS, problems)
+    rows, seen = [], set()
+    for row in table.rows:
+        study = _known_study(cells, row, by_id)
+        oid = cells.text(row, "outcome")
+        spec = specs.get(oid)
+        if oid is not None and spec is None and have_specs:
+            cells._bad(row, "outcome", "an outcome id declared in review.yml: " + ", ".join(specs))
+        if study is not None and oid is not None:
+            if (study.study_id, oid) in seen:
+                cells._bad(row, "outcome", f"one row per study and outcome ({study.study_id})")
+                continue
+            seen.add((study.study_id, oid))
+        n1 = _arm_size(cells, row, "n1", study.n1 if study else None)
+        n2 = _arm_size(cells, row, "n2", study.n2 if study else None)
+        change = cells.boolean(row, "change")
+        if spec is None:
+            continue
+        if spec.is_binary:
+            e1 = _events(cells, row, "events1", n1)
+            e2 = _events(cells, row, "events2", n2)
+            if None in (study, n1, n2, e1, e2):
+                continue
+            rows.append(
+                ArmData(study.study_id, oid, n1, n2, events1=e1, events2=e2, row=row.number)
+            )
+            continue
+        arms = [_continuous_arm(cells, row, arm, n, study, oid) for arm, n in ((1, n1), (2, n2))]
+        if None in (study, n1, n2, change) or None in arms:
+            continue
+        (m1, s1, c1), (m2, s2, c2) = arms
+        rows.append(
+            ArmData(
+                study.study_id,
+                oid,
+                n1,
+                n2,
+                mean1=m1,
+                sd1=s1,
+                mean2=m2,
+                sd2=s2,
+                change=change,
+                conversions=tuple(c for c in (c1, c2) if c is not None),
+                row=row.number,
+            )
+        )
+    return rows
+
+
+def _events(cells: Cells, row, column: str, n: int | None) -> int | None:
+    events = cells.integer(row, column, minimum=0)
+    if events is not None and n is not None and events > n:
+        cells._bad(row, column, f"at most {n}, the number of patients in the arm")
+        return None
+    return events
+
+
+def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
+    """(mean, sd, Conversion | None) for one arm, or None after recording the problems."""
+    col = {f: f"{f}{arm}" for f in ARM_FIELDS}
+    v = {
+        "mean": cells.number(row, col["mean"]),
+        "sd": cells.number(row, col["sd"], positive=True),
+        "se": cells.number(row, col["se"], positive=True),
+        "ci_lower": cells.number(row, col["ci_lower"]),
+        "ci_upper": cells.number(row, col["ci_upper"]),
+        "median": cells.number(row, col["median"]),
+        "q1": cells.number(row, col["q1_"]),
+        "q3": cells.number(row, col["q3_"]),
+        "minimum": cells.number(row, col["min"]),
+        "maximum": cells.number(row, col["max"]),
+    }
+    ok = True
+    given = [c for c in ("sd", "se") if v[c] is not None]
+    if v["ci_lower"] is not None or v["ci_upper"] is not None:
+        given.append("ci")
+    if v["mean"] is not None and len(given) > 1:
+        cells._bad(row, col["se"], f"only one of {col['sd']}, {col['se']} or the CI for arm {arm}")
+        ok = False
+    if v["ci_lower"] is not None and v["ci_upper"] is not None:
+        if v["ci_lower"] >= v["ci_upper"]:
+            cells._bad(row, col["ci_upper"], f"greater than {col['ci_lower']} ({v['ci_lower']:g})")
+            ok = False
+        elif v["mean"] is not None and not v["ci_lower"] <= v["mean"] <= v["ci_upper"]:
+            cells._bad(
+                row, col["mean"], f"a mean inside its CI {v['ci_lower']:g} to {v['ci_upper']:g}"
+            )
+            ok = False
+    order = [
+        ("minimum", "min"),
+        ("q1", "q1_"),
+        ("median", "median"),
+        ("q3", "q3_"),
+        ("maximum", "max"),
+    ]
+    present = [(key, name) for key, name in order if v[key] is not None]
+    for (k_lo, n_lo), (k_hi, n_hi) in itertools.pairwise(present):
+        if v[k_lo] > v[k_hi]:
+            cells._bad(row, col[n_hi], f"at least {col[n_lo]} ({v[k_lo]:g})")
+            ok = False
+    names = dict(order)
+    for low, high in (("q1", "q3"), ("minimum", "maximum")):
+        if (v[low] is None) != (v[high] is None):
+            given, absent = (low, high) if v[high] is None else (high, low)
+            cells._bad(row, col[names[absent]], f"a value, as {col[names[given]]} is given")
+            ok = False
+    if (
+        v["median"] is not None
+        and v["q1"] is not None
+        and v["q1"] == v["q3"]
+        and v["minimum"] is None
+    ):
+        cells._bad(row, col["q3_"], "an interquartile range wider than 0 to estimate the SD")
+        ok = False
+    form = conversions.available_form(**v)
+    if form is None and ok:
+        column = col["sd"] if v["mean"] is not None else col["mean"]
+        cells._bad(
+            row,
+            column,
+            f"for arm {arm}: {col['mean']} with {col['sd']}, {col['se']} or "
+            f"{col['ci_lower']}/{col['ci_upper']}; or {col['median']} with "
+            f"{col['q1_']}/{col['q3_']} and/or {col['min']}/{col['max']}",
+        )
+    if not ok or form is None or n is None or study is None:
+        return None
+    mean, sd, record = conversions.convert_arm(n, **v)
+    if record is None:
+        return mean, sd, None
+    conversion = Conversion(
+        study_id=study.study_id,
+        outcome=outcome,
+        arm=arm,
+        method=record.method,
+        reported=record.reported,
+        mean=mean,
+        sd=sd,
+        source=record.source,
+        bibkey="; ".join(record.bibkeys),
+        description=record.description,
+    )
+    return mean, sd, conversion
+
+
+def _adverse_events(table: Table | None, by_id: dict, problems: Problems) -> list[AdverseEvent]:
+    if table is None:
+        return []
+    cells = Cells(table, problems)
+    if not cells.require_columns(ADVERSE_COLUMNS):
+        return []
+    _warn_unknown_columns(table, (*ADVERSE_COLUMNS, "notes"), problems)
+    events, seen = [], set()
+    for row in table.rows:
+        study = _known_study(cells, row, by_id)
+        name = cells.text(row, "event")
+        if study is not None and name is not None:
+            key = (study.study_id, name.lower())
+            if key in seen:
+                cells._bad(row, "event", f"one row per study and event ({study.study_id})")
+                continue
+            seen.add(key)
+        serious = cells.boolean(row, "serious")
+        n1 = _arm_size(cells, row, "n1", study.n1 if study else None)
+        n2 = _arm_size(cells, row, "n2", study.n2 if study else None)
+        e1 = _events(cells, row, "events1", n1)
+        e2 = _events(cells, row, "events2", n2)
+        if None in (study, name, serious, n1, n2, e1, e2):
+            continue
+        events.append(AdverseEvent(study.study_id, name, serious, e1, n1, e2, n2, row.number))
+    return events
+
+
+def _risk_of_bias(
+    table: Table | None, by_id: dict, specs: dict, have_specs: bool, problems: Problems
+) -> list[RobAssessment]:
+    if table is None:
+        return []
+    cells = Cells(table, problems)
+    if not cells.require_columns(c for c in ROB_COLUMNS if c != "outcome"):
+        return []
+    _warn_unknown_columns(table, (*ROB_COLUMNS, "notes"), problems)
+    assessments, seen = [], set()
+    for row in table.rows:
+        study = _known_study(cells, row, by_id)
+        outcome = row.get("outcome") or None
+        if outcome is not None and outcome not in specs and have_specs:
+            cells._bad(row, "outcome", "blank (all outcomes) or an outcome id from review.yml")
+        judgments = {c: cells.rob(row, c) for c in (*ROB_DOMAINS, "overall")}
+        if study is None:
+            continue
+        if (study.study_id, outcome) in seen:
+            cells._bad(row, "study_id", "one row per study and outcome (blank outcome = all)")
+            continue
+        seen.add((study.study_id, outcome))
+        if None in judgments.values():
+            continue
+        allowed = rob2_overall(judgments[d] for d in ROB_DOMAINS)
+        if judgments["overall"] not in allowed:
+            problems.warn(
+                table.source,
+                row.number,
+                "overall",
+                row.get("overall"),
+                f"'{' or '.join(allowed)}' by the RoB 2 algorithm for domains "
+                + ", ".join(judgments[d] for d in ROB_DOMAINS),
+            )
+        assessments.append(RobAssessment(study.study_id, outcome, row=row.number, **judgments))
+    return assessments
+
+
+# -- prisma.yml, grade.yml, references.bib ------------------------------------------------
+def _prisma(path: Path, n_studies: int, studies_table, problems: Problems) -> Prisma | None:
+    content = _load_yaml(path, problems)
+    if content is None:
+        return None
+    f = _Fields(path.name, problems)
+    before = len(problems.errors)
+    ident = f.mapping(content, "identification", "identification")
+    screening = f.mapping(content, "screening", "screening")
+    retrieval = f.mapping(content, "retrieval", "retrieval")
+    eligibility = f.mapping(content, "eligibility", "eligibility")
+    included = f.mapping(content, "included", "included")
+    other = content.get("other_methods")
+    data = {
+        "identification": {
+            "databases": f.counts(ident, "databases", "identification.databases"),
+            "registers": f.counts(ident, "registers", "identification.registers", False),
+            "removed_before_screening": f.counts(
+                ident, "removed_before_screening", "identification.removed_before_screening"
+            ),
+        },
+        "screening": {
+            "screened": f.count(screening, "screened", "screening.screened"),
+            "excluded": f.count(screening, "excluded", "screening.excluded"),
+        },
+        "retrieval": {
+            "sought": f.count(retrieval, "sought", "retrieval.sought"),
+            "not_retrieved": f.count(retrieval, "not_retrieved", "retrieval.not_retrieved"),
+        },
+        "eligibility": {
+            "assessed": f.count(eligibility, "assessed", "eligibility.assessed"),
+            "excluded": f.counts(eligibility, "excluded", "eligibility.excluded"),
+        },
+        "included": {
+            "studies": f.count(included, "studies", "included.studies"),
+            "reports": f.count(included, "reports", "included.reports"),
+        },
+    }
+    if other is not None:
+        other_map = f.mapping(content, "other_methods", "other_methods")
+        data["other_methods"] = {
+            "identified": f.counts(other_map, "identified", "other_methods.identified"),
+            "sought": f.count(other_map, "sought", "other_methods.sought"),
+            "not_retrieved": f.count(other_map, "not_retrieved", "other_methods.not_retrieved"),
+            "assessed": f.count(other_map, "assessed", "other_methods.assessed"),
+            "excluded": f.counts(other_map, "excluded", "other_methods.excluded"),
+        }
+    if len(problems.errors) > before:
+        return None
+    prisma_arithmetic(data, n_studies if studies_table is not None else None, problems, path.name)
+    ident = data["identification"]
+    return Prisma(
+        databases=ident["databases"],
+        registers=ident["registers"],
+        removed_before_screening=ident["removed_before_screening"],
+        screened=data["screening"]["screened"],
+        screening_excluded=data["screening"]["excluded"],
+        sought=data["retrieval"]["sought"],
+        not_retrieved=data["retrieval"]["not_retrieved"],
+        assessed=data["eligibility"]["assessed"],
+        eligibility_excluded=data["eligibility"]["excluded"],
+        included_studies=data["included"]["studies"],
+        included_reports=data["included"]["reports"],
+        other_methods=data.get("other_methods"),
+    )
+
+
+def _grade(path: Path, specs: dict, have_specs: bool, problems: Problems) -> list[GradeJudgment]:
+    if not path.exists():
+        return []  # optional: GRADE is then suggested from the data alone
+    content = _load_yaml(path, problems)
+    if content is None:
+        return []
+    f = _Fields(path.name, problems)
+    judgments = []
+    for oid, domains in f.mapping(content, "outcomes", "outcomes", required=False).items():
+        if have_specs and oid not in specs:
+            f.bad(f"outcomes.{oid}", oid, "an outcome id declared in review.yml")
+            continue
+        if not isinstance(domains, dict):
+            f.bad(f"outcomes.{oid}", domains, "a mapping of GRADE domains to judgments")
+            continue
+        for domain, judgment in domains.items():
+            path_ = f"outcomes.{oid}.{domain}"
+            if domain not in GRADE_DOMAINS:
+                f.bad(path_, domain, "one of " + ", ".join(GRADE_DOMAINS))
+                continue
+            if not isinstance(judgment, dict):
+                judgment = {"downgrade": judgment}
+            level = judgment.get("downgrade")
+            if isinstance(level, bool) or level not in (0, 1, 2):
+                f.bad(f"{path_}.downgrade", level, "0, 1 or 2 (levels to downgrade)")
+                continue
+            reason = f.text(judgment, "reason", f"{path_}.reason", required=level > 0)
+            judgments.append(GradeJudgment(oid, domain, level, reason))
+    return judgments
+
+
+_BIB_ENTRY = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s]+)\s*,")
+
+
+def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
+    """Citation keys in references.bib (``@comment``, ``@string``, ``@preamble`` skipped)."""
+    if not path.exists():
+        problems.error(path.name, None, None, None, "the file to exist in the data folder")
+        return None
+    text = path.read_text(encoding="utf-8-sig")
+    keys = []
+    for match in _BIB_ENTRY.finditer(text):
+        kind, key = match.group(1).lower(), match.group(2)
+        if kind in ("comment", "string", "preamble"):
+            continue
+        if key in keys:
+            line = text.count("\n", 0, match.start()) + 1
+            problems.error(path.name, line, None, key, "a unique citation key")
+        keys.append(key)
+    return keys
+
+
+# -- cross-file checks and warnings -------------------------------------------------------
+def _check_analysis_columns(settings: AnalysisSettings, table: Table, studies, problems) -> None:
+    for path, names, numeric in (
+        ("analysis.subgroups", settings.subgroups, False),
+        ("analysis.moderators", settings.moderators, True),
+    ):
+        for name in names:
+            if name not in table.columns:
+                problems.error(REVIEW_FILE, None, path, name, "a column of studies.csv")
+            elif numeric and not all(
+                isinstance(s.get(name), (int, float)) or s.get(name) is None for s in studies
+            ):
+                problems.error(REVIEW_FILE, None, path, name, "a numeric column of studies.csv")
+
+
+def _check_completeness(studies, specs, outcome_data, rob, problems: Problems) -> None:
+    reported = {(r.study_id, r.outcome) for r in outcome_data}
+    for oid in specs:
+        if specs and not any(o == oid for _, o in reported) and outcome_data:
+            problems.warn("outcomes.csv", None, "outcome", oid, "at least one row for each outcome")
+    assessed = {r.study_id for r in rob}
+    for study in studies:
+        if rob and study.study_id not in assessed:
+            problems.warn(
+                "risk_of_bias.csv", None, "study_id", study.study_id, "a RoB 2 row for every study"
+            )
+
+
+def _warn_sd_like_se(outcome_data, specs, by_id, table, problems: Problems) -> None:
+    for oid, spec in specs.items():
+        if spec.measure not in CONTINUOUS_MEASURES:
+            continue
+        rows = [r for r in outcome_data if r.outcome == oid]
+        for r in rows:
+            others = [s for o in rows if o.study_id != r.study_id for s in (o.sd1, o.sd2)]
+            for arm, sd, n in ((1, r.sd1, r.n1), (2, r.sd2, r.n2)):
+                typical = sd_looks_like_se(sd, n, others)
+                if typical is not None and not any(c.arm == arm for c in r.conversions):
+                    problems.warn(
+                        table.source,
+                        r.row,
+                        f"sd{arm}",
+                        sd,
+                        f"an SD, but it looks like a standard error: the other studies' SDs are "
+                        f"about {typical:.3g} and {sd:g} × √{n} = {sd * n**0.5:.3g} "
+                        f"(if it is an SE, enter it in se{arm})",
+                    )
+
+
+def _warn_change_scores(outcome_data, specs, table, problems: Problems) -> None:
+    """Warn when an SMD outcome mixes change-from-baseline and final values.
+
+    References
+    ----------
+    Cochrane Handbook for Systematic Reviews of Interventions, version 6.5 (2024), section
+    10.5.2: change scores and final values should not be combined as SMDs.
+    """
+    for oid, spec in specs.items():
+        rows = [r for r in outcome_data if r.outcome == oid]
+        changes = [r for r in rows if r.change]
+        if spec.measure == "SMD" and changes and len(changes) < len(rows):
+            for r in changes:
+                problems.warn(
+                    table.source,
+                    r.row,
+                    "change",
+                    "yes",
+                    f"final values as in the other rows of '{oid}': change from baseline and "
+                    "final values should not be mixed in an SMD (Cochrane Handbook 10.5.2)",
+                )
+
+
+def _warn_conversion_references(outcome_data, bib_keys, table, problems: Problems) -> None:
+    if bib_keys is None:
+        return
+    for r in outcome_data:
+        for c in r.conversions:
+            for key in c.bibkey.split("; "):
+                if key not in bib_keys:
+                    problems.warn(
+                        table.source,
+                        r.row,
+                        None,
+                        key,
+                        f"a {BIB_FILE} entry for the conversion method cited ({c.source})",
+                    )

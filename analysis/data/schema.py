@@ -1,0 +1,536 @@
+"""The review's data as typed, frozen objects: what ``load_review`` returns.
+
+Arm 1 is the intervention (MSCS) arm, arm 2 the control arm. Every object has ``to_dict()``
+giving plain JSON-ready values; :meth:`Review.to_dict` gathers them in the shape that
+``results.json`` uses (see ``data/README.md`` for each field).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis.errors import Problem
+
+#: outcome measures a review may declare (metafor's names)
+MEASURES = ("SMD", "MD", "RR", "OR", "RD")
+CONTINUOUS_MEASURES = ("SMD", "MD")
+BINARY_MEASURES = ("RR", "OR", "RD")
+#: review.yml ``analysis.model``
+MODELS = ("random", "common")
+#: review.yml ``analysis.tau2_method`` (the engine's estimators; "FE" is chosen by model: common)
+TAU2_METHODS = ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB")
+#: review.yml ``analysis.ci_method``: z, Knapp–Hartung, modified Knapp–Hartung
+CI_METHODS = ("z", "knha", "adhoc")
+#: review.yml ``analysis.sensitivity``: leave one study out; drop trials at high risk of bias;
+#: refit with the alternative estimators (DL, Knapp–Hartung); common-effect model
+SENSITIVITY_ANALYSES = (
+    "leave_one_out",
+    "exclude_high_risk",
+    "alternative_estimators",
+    "common_effect",
+)
+#: RoB 2 judgment vocabulary (normalised spelling)
+ROB_LEVELS = ("low", "some concerns", "high")
+ROB_DOMAINS = ("d1", "d2", "d3", "d4", "d5")
+#: GRADE domains that grade.yml may set
+GRADE_DOMAINS = (
+    "risk_of_bias",
+    "inconsistency",
+    "indirectness",
+    "imprecision",
+    "publication_bias",
+)
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    affiliations: tuple[str, ...] = ()
+    email: str | None = None
+    orcid: str | None = None
+    corresponding: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "affiliations": list(self.affiliations),
+            "email": self.email,
+            "orcid": self.orcid,
+            "corresponding": self.corresponding,
+        }
+
+
+@dataclass(frozen=True)
+class Search:
+    """Where and when the literature was searched (dates as ISO ``YYYY-MM-DD`` strings)."""
+
+    databases: tuple[str, ...]
+    date_from: str | None
+    date_to: str | None
+    last_search: str | None
+    strategy: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "databases": list(self.databases),
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "last_search": self.last_search,
+            "strategy": self.strategy,
+        }
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """PICOS eligibility criteria as free text (one sentence or phrase each)."""
+
+    population: str
+    intervention: str
+    comparator: str
+    outcomes: str
+    study_design: str
+
+    def to_dict(self) -> dict:
+        return {
+            "population": self.population,
+            "intervention": self.intervention,
+            "comparator": self.comparator,
+            "outcomes": self.outcomes,
+            "study_design": self.study_design,
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """How to pool: ``model`` random|common, ``tau2_method``, ``ci_method`` z|knha|adhoc, ``level``.
+
+    ``subgroups`` are studies.csv columns to split by; ``moderators`` numeric studies.csv columns
+    for meta-regression; ``sensitivity`` the named sensitivity analyses to run.
+    """
+
+    model: str = "random"
+    tau2_method: str = "REML"
+    ci_method: str = "z"
+    prediction_interval: bool = True
+    level: float = 0.95
+    subgroups: tuple[str, ...] = ()
+    moderators: tuple[str, ...] = ()
+    sensitivity: tuple[str, ...] = ()
+
+    @property
+    def method(self) -> str:
+        """The engine's ``method`` argument: ``"FE"`` for a common-effect model."""
+        return "FE" if self.model == "common" else self.tau2_method
+
+    @property
+    def alpha(self) -> float:
+        return round(1.0 - self.level, 10)
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "method": self.method,
+            "tau2_method": self.tau2_method,
+            "ci_method": self.ci_method,
+            "prediction_interval": self.prediction_interval,
+            "level": self.level,
+            "alpha": self.alpha,
+            "subgroups": list(self.subgroups),
+            "moderators": list(self.moderators),
+            "sensitivity": list(self.sensitivity),
+        }
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """An outcome declared in review.yml."""
+
+    id: str
+    label: str
+    measure: str
+    primary: bool = False
+    lower_is_better: bool = True
+    unit: str | None = None
+
+    @property
+    def is_binary(self) -> bool:
+        return self.measure in BINARY_MEASURES
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "measure": self.measure,
+            "primary": self.primary,
+            "lower_is_better": self.lower_is_better,
+            "unit": self.unit,
+        }
+
+
+@dataclass(frozen=True)
+class Study:
+    """One row of studies.csv. ``extra`` holds any further columns (numbers parsed as float)."""
+
+    study_id: str
+    label: str
+    citation: str
+    year: int
+    country: str
+    n1: int
+    n2: int
+    msc_source: str
+    secretome: str
+    dose: float | None
+    dose_unit: str | None
+    route: str
+    control: str
+    follow_up_weeks: float
+    row: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.n1 + self.n2
+
+    def get(self, column: str):
+        """Value of any studies.csv column (contract column or extra)."""
+        if column in self.extra:
+            return self.extra[column]
+        return getattr(self, column)
+
+    def to_dict(self) -> dict:
+        out = {
+            "study_id": self.study_id,
+            "label": self.label,
+            "citation": self.citation,
+            "year": self.year,
+            "country": self.country,
+            "n1": self.n1,
+            "n2": self.n2,
+            "msc_source": self.msc_source,
+            "secretome": self.secretome,
+            "dose": self.dose,
+            "dose_unit": self.dose_unit,
+            "route": self.route,
+            "control": self.control,
+            "follow_up_weeks": self.follow_up_weeks,
+        }
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """One arm's reported summary converted to mean and SD, by a published method.
+
+    ``method`` is one of :data:`analysis.data.conversions.METHODS`; ``reported`` the values as
+    reported (e.g. ``{"median": 8, "q1": 6, "q3": 11}``); ``source`` the short citation and
+    ``bibkey`` its references.bib key.
+    """
+
+    study_id: str
+    outcome: str
+    arm: int
+    method: str
+    reported: dict
+    mean: float
+    sd: float
+    source: str
+    bibkey: str
+    description: str
+
+    def to_dict(self) -> dict:
+        return {
+            "study_id": self.study_id,
+            "outcome": self.outcome,
+            "arm": self.arm,
+            "method": self.method,
+            "reported": dict(self.reported),
+            "mean": self.mean,
+            "sd": self.sd,
+            "source": self.source,
+            "bibkey": self.bibkey,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class ArmData:
+    """One study × outcome row of outcomes.csv after conversion to mean/SD (or events).
+
+    Continuous outcomes fill ``mean1, sd1, mean2, sd2``; binary outcomes ``events1, events2``.
+    ``change`` marks change-from-baseline values; ``conversions`` lists the converted arms.
+    """
+
+    study_id: str
+    outcome: str
+    n1: int
+    n2: int
+    mean1: float | None = None
+    sd1: float | None = None
+    mean2: float | None = None
+    sd2: float | None = None
+    events1: int | None = None
+    events2: int | None = None
+    change: bool = False
+    conversions: tuple[Conversion, ...] = ()
+    row: int = 0
+
+    @property
+    def conversion_text(self) -> str | None:
+        """One phrase for tables, e.g. 'arm 1: median and IQR (Luo 2018; Wan 2014)'."""
+        if not self.conversions:
+            return None
+        return "; ".join(f"arm {c.arm}: {c.description}" for c in self.conversions)
+
+    def to_dict(self) -> dict:
+        return {
+            "study_id": self.study_id,
+            "outcome": self.outcome,
+            "n1": self.n1,
+            "n2": self.n2,
+            "mean1": self.mean1,
+            "sd1": self.sd1,
+            "mean2": self.mean2,
+            "sd2": self.sd2,
+            "events1": self.events1,
+            "events2": self.events2,
+            "change": self.change,
+            "conversion": self.conversion_text,
+            "conversions": [c.to_dict() for c in self.conversions],
+        }
+
+
+@dataclass(frozen=True)
+class AdverseEvent:
+    """One row of adverse_events.csv: events (patients with the event) per arm."""
+
+    study_id: str
+    event: str
+    serious: bool
+    events1: int
+    n1: int
+    events2: int
+    n2: int
+    row: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "study_id": self.study_id,
+            "event": self.event,
+            "serious": self.serious,
+            "events1": self.events1,
+            "n1": self.n1,
+            "events2": self.events2,
+            "n2": self.n2,
+        }
+
+
+@dataclass(frozen=True)
+class RobAssessment:
+    """RoB 2 judgments for one study (``outcome`` None = all outcomes), normalised spelling."""
+
+    study_id: str
+    outcome: str | None
+    d1: str
+    d2: str
+    d3: str
+    d4: str
+    d5: str
+    overall: str
+    row: int = 0
+
+    @property
+    def domains(self) -> tuple[str, str, str, str, str]:
+        return (self.d1, self.d2, self.d3, self.d4, self.d5)
+
+    def to_dict(self) -> dict:
+        return {
+            "study_id": self.study_id,
+            "outcome": self.outcome,
+            "d1": self.d1,
+            "d2": self.d2,
+            "d3": self.d3,
+            "d4": self.d4,
+            "d5": self.d5,
+            "overall": self.overall,
+        }
+
+
+@dataclass(frozen=True)
+class GradeJudgment:
+    """A reviewer's GRADE judgment for one outcome and domain (overrides the suggestion).
+
+    ``downgrade`` is 0, 1 or 2 levels; ``reason`` the footnote text.
+    """
+
+    outcome: str
+    domain: str
+    downgrade: int
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "outcome": self.outcome,
+            "domain": self.domain,
+            "downgrade": self.downgrade,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Prisma:
+    """The validated PRISMA 2020 flow (prisma.yml); ``to_dict()`` returns the file's shape."""
+
+    databases: dict
+    registers: dict
+    removed_before_screening: dict
+    screened: int
+    screening_excluded: int
+    sought: int
+    not_retrieved: int
+    assessed: int
+    eligibility_excluded: dict
+    included_studies: int
+    included_reports: int
+    other_methods: dict | None = None
+
+    @property
+    def identified(self) -> int:
+        return sum(self.databases.values()) + sum(self.registers.values())
+
+    def to_dict(self) -> dict:
+        out = {
+            "identification": {
+                "databases": dict(self.databases),
+                "registers": dict(self.registers),
+                "removed_before_screening": dict(self.removed_before_screening),
+            },
+            "screening": {"screened": self.screened, "excluded": self.screening_excluded},
+            "retrieval": {"sought": self.sought, "not_retrieved": self.not_retrieved},
+            "eligibility": {
+                "assessed": self.assessed,
+                "excluded": dict(self.eligibility_excluded),
+            },
+            "included": {"studies": self.included_studies, "reports": self.included_reports},
+        }
+        if self.other_methods is not None:
+            out["other_methods"] = self.other_methods
+        return out
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything in a data folder, validated, in one object.
+
+    ``outcome_data`` rows follow studies.csv order within each outcome, outcomes in review.yml
+    order; ``warnings`` holds what a statistician would flag but need not stop the build.
+    ``input_files`` are the files read (for the provenance hash).
+    """
+
+    data_dir: Path
+    title: str
+    short_title: str
+    example: bool
+    authors: tuple[Author, ...]
+    keywords: tuple[str, ...]
+    registration: str | None
+    search: Search
+    eligibility: Eligibility
+    analysis: AnalysisSettings
+    outcomes: tuple[OutcomeSpec, ...]
+    studies: tuple[Study, ...]
+    outcome_data: tuple[ArmData, ...]
+    adverse_events: tuple[AdverseEvent, ...]
+    risk_of_bias: tuple[RobAssessment, ...]
+    prisma: Prisma
+    grade: tuple[GradeJudgment, ...]
+    bibliography: tuple[str, ...]
+    bibliography_file: Path
+    input_files: tuple[Path, ...]
+    warnings: tuple[Problem, ...] = ()
+
+    # -- look-ups -------------------------------------------------------------------------
+    def study(self, study_id: str) -> Study:
+        for study in self.studies:
+            if study.study_id == study_id:
+                return study
+        raise KeyError(study_id)
+
+    def outcome(self, outcome_id: str) -> OutcomeSpec:
+        for outcome in self.outcomes:
+            if outcome.id == outcome_id:
+                return outcome
+        raise KeyError(outcome_id)
+
+    def data_for(self, outcome_id: str) -> tuple[ArmData, ...]:
+        """The rows of one outcome, in studies.csv order."""
+        return tuple(row for row in self.outcome_data if row.outcome == outcome_id)
+
+    def rob_for(self, study_id: str, outcome_id: str | None = None) -> RobAssessment | None:
+        """The outcome-specific RoB 2 assessment if there is one, else the study-wide one."""
+        study_wide = None
+        for rob in self.risk_of_bias:
+            if rob.study_id != study_id:
+                continue
+            if outcome_id is not None and rob.outcome == outcome_id:
+                return rob
+            if rob.outcome is None:
+                study_wide = rob
+        return study_wide
+
+    def grade_for(self, outcome_id: str) -> dict[str, GradeJudgment]:
+        """The reviewer's GRADE judgments for one outcome, by domain."""
+        return {g.domain: g for g in self.grade if g.outcome == outcome_id}
+
+    @property
+    def conversions(self) -> tuple[Conversion, ...]:
+        return tuple(c for row in self.outcome_data for c in row.conversions)
+
+    @property
+    def total_participants(self) -> int:
+        return sum(study.n for study in self.studies)
+
+    # -- JSON -----------------------------------------------------------------------------
+    def meta_to_dict(self) -> dict:
+        """results.json ``review``: title, authors, search, eligibility and analysis settings."""
+        return {
+            "title": self.title,
+            "short_title": self.short_title,
+            "example": self.example,
+            "authors": [a.to_dict() for a in self.authors],
+            "keywords": list(self.keywords),
+            "registration": self.registration,
+            "search": self.search.to_dict(),
+            "eligibility": self.eligibility.to_dict(),
+            "analysis": self.analysis.to_dict(),
+        }
+
+    def to_dict(self) -> dict:
+        """All inputs as plain data, keyed as in results.json (outcomes without statistics)."""
+        labels = {s.study_id: s.label for s in self.studies}
+        return {
+            "review": self.meta_to_dict(),
+            "studies": [s.to_dict() for s in self.studies],
+            "outcomes": [
+                {
+                    **o.to_dict(),
+                    "studies": [
+                        {"label": labels[row.study_id], **row.to_dict()}
+                        for row in self.data_for(o.id)
+                    ],
+                }
+                for o in self.outcomes
+            ],
+            "adverse_events": [
+                {"label": labels[a.study_id], **a.to_dict()} for a in self.adverse_events
+            ],
+            "risk_of_bias": [
+                {"label": labels[r.study_id], **r.to_dict()} for r in self.risk_of_bias
+            ],
+            "prisma": self.prisma.to_dict(),
+            "grade": [g.to_dict() for g in self.grade],
+            "conversions": [c.to_dict() for c in self.conversions],
+            "warnings": [str(w) for w in self.warnings],
+        }

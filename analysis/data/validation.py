@@ -1,0 +1,272 @@
+"""Checking the review's data: collect every problem, then report them together.
+
+:class:`Problems` gathers errors (the data cannot be analysed) and warnings (what a
+statistician would flag). The cell parsers record a problem and return ``None`` instead of
+raising, so one pass finds everything. The cross-checks below encode the rules a reviewer
+would otherwise check by hand; each names its published basis.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Iterable
+
+from analysis.data.reading import Row, Table
+from analysis.data.schema import ROB_LEVELS
+from analysis.errors import DataError, Problem
+
+MISSING = {"", "na", "n/a", "nr", "-", "—", "–"}  # blank or typed for "not reported"
+TRUE_WORDS = {"yes", "y", "true", "1", "x"}
+FALSE_WORDS = {"no", "n", "false", "0", ""}
+#: accepted spellings of RoB 2 judgments (lower case, spaces collapsed) -> normalised
+ROB_SPELLINGS = {
+    "low": "low",
+    "low risk": "low",
+    "low risk of bias": "low",
+    "l": "low",
+    "some concerns": "some concerns",
+    "some concern": "some concerns",
+    "some": "some concerns",
+    "sc": "some concerns",
+    "high": "high",
+    "high risk": "high",
+    "high risk of bias": "high",
+    "h": "high",
+}
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+class Problems:
+    """Errors and warnings found so far; :meth:`raise_errors` raises them all as one DataError."""
+
+    def __init__(self) -> None:
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, file, row, column, value, expected) -> None:
+        self.errors.append(Problem(file, row, column, value, expected))
+
+    def warn(self, file, row, column, value, expected) -> None:
+        self.warnings.append(Problem(file, row, column, value, expected))
+
+    def extend(self, error: DataError) -> None:
+        self.errors.extend(error.problems)
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise DataError(self.errors)
+
+
+# -- cells --------------------------------------------------------------------------------
+class Cells:
+    """Typed access to the cells of one table, recording a problem for each bad cell."""
+
+    def __init__(self, table: Table, problems: Problems):
+        self.table = table
+        self.problems = problems
+
+    def require_columns(self, columns: Iterable[str]) -> bool:
+        missing = [c for c in columns if c not in self.table.columns]
+        for column in missing:
+            self.problems.error(
+                self.table.source, 1, column, None, f"a column named '{column}' in the header"
+            )
+        return not missing
+
+    def _bad(self, row: Row, column: str, expected: str):
+        self.problems.error(self.table.source, row.number, column, row.get(column), expected)
+
+    def text(self, row: Row, column: str, required: bool = True) -> str | None:
+        value = row.get(column)
+        if value.lower() in MISSING:
+            if required:
+                self._bad(row, column, "a value")
+            return None
+        return value
+
+    def number(
+        self,
+        row: Row,
+        column: str,
+        required: bool = False,
+        positive: bool = False,
+        minimum: float | None = None,
+    ) -> float | None:
+        raw = row.get(column)
+        if raw.lower() in MISSING:
+            if required:
+                self._bad(row, column, "a number")
+            return None
+        text = raw.replace("\u2212", "-").replace(" ", "").replace("\u00a0", "")
+        if self.table.decimal_comma:
+            text = text.replace(",", ".")
+        if not _NUMBER.match(text):
+            self._bad(row, column, "a number" + (" (decimal point or comma)" if "," in raw else ""))
+            return None
+        value = float(text)
+        if positive and value <= 0:
+            self._bad(row, column, "a number greater than 0")
+            return None
+        if minimum is not None and value < minimum:
+            self._bad(row, column, f"a number of at least {minimum:g}")
+            return None
+        return value
+
+    def integer(
+        self, row: Row, column: str, required: bool = True, minimum: int | None = None
+    ) -> int | None:
+        value = self.number(row, column, required=required)
+        if value is None:
+            return None
+        if not value.is_integer():
+            self._bad(row, column, "a whole number")
+            return None
+        if minimum is not None and value < minimum:
+            self._bad(row, column, f"a whole number of at least {minimum}")
+            return None
+        return int(value)
+
+    def boolean(self, row: Row, column: str) -> bool | None:
+        value = row.get(column).lower()
+        if value in TRUE_WORDS:
+            return True
+        if value in FALSE_WORDS:
+            return False
+        self._bad(row, column, "yes or no (blank = no)")
+        return None
+
+    def rob(self, row: Row, column: str) -> str | None:
+        value = " ".join(row.get(column).lower().replace("_", " ").split())
+        if value in ROB_SPELLINGS:
+            return ROB_SPELLINGS[value]
+        self._bad(row, column, "a RoB 2 judgment: " + ", ".join(f"'{v}'" for v in ROB_LEVELS))
+        return None
+
+
+# -- cross-checks -------------------------------------------------------------------------
+def rob2_overall(domains: Iterable[str]) -> tuple[str, ...]:
+    """Overall judgments the RoB 2 algorithm allows for the five domain judgments.
+
+    Notes
+    -----
+    Low if every domain is low; high if any domain is high; otherwise some concerns — or high
+    when several domains have some concerns that together lower confidence substantially.
+
+    References
+    ----------
+    Sterne JAC, Savović J, Page MJ, et al. (2019). RoB 2: a revised tool for assessing risk of
+    bias in randomised trials. BMJ 366:l4898, table 2.
+    """
+    domains = tuple(domains)
+    if "high" in domains:
+        return ("high",)
+    concerns = domains.count("some concerns")
+    if concerns == 0:
+        return ("low",)
+    return ("some concerns", "high") if concerns >= 2 else ("some concerns",)
+
+
+def sd_looks_like_se(sd: float, n: int, other_sds: list[float]) -> float | None:
+    """The typical SD of the other studies if ``sd`` looks like a standard error, else None.
+
+    An SD typed where an SE belongs is smaller by √n. Flag it when the SD is under a third of
+    the median SD of the other studies' arms and SD·√n lies closer (on the log scale) to that
+    median than the SD itself (needs at least two other studies).
+    """
+    if len(other_sds) < 2 or sd <= 0:
+        return None
+    typical = statistics.median(other_sds)
+    if sd >= typical / 3:
+        return None
+    if abs(math.log(sd * math.sqrt(n) / typical)) < abs(math.log(sd / typical)):
+        return typical
+    return None
+
+
+def prisma_arithmetic(prisma: dict, n_studies: int | None, problems: Problems, file: str) -> None:
+    """Check the PRISMA 2020 flow adds up, stage by stage, and matches studies.csv.
+
+    References
+    ----------
+    Page MJ, McKenzie JE, Bossuyt PM, et al. (2021). The PRISMA 2020 statement: an updated
+    guideline for reporting systematic reviews. BMJ 372:n71, figure 1.
+    """
+
+    def total(mapping) -> int:
+        return sum(mapping.values())
+
+    ident = prisma["identification"]
+    checks = [
+        (
+            "screening.screened",
+            prisma["screening"]["screened"],
+            total(ident["databases"])
+            + total(ident["registers"])
+            - total(ident["removed_before_screening"]),
+            "records identified minus records removed before screening",
+        ),
+        (
+            "retrieval.sought",
+            prisma["retrieval"]["sought"],
+            prisma["screening"]["screened"] - prisma["screening"]["excluded"],
+            "records screened minus records excluded",
+        ),
+        (
+            "eligibility.assessed",
+            prisma["eligibility"]["assessed"],
+            prisma["retrieval"]["sought"] - prisma["retrieval"]["not_retrieved"],
+            "reports sought minus reports not retrieved",
+        ),
+    ]
+    included_other = 0
+    other = prisma.get("other_methods")
+    if other:
+        checks.append(
+            (
+                "other_methods.assessed",
+                other["assessed"],
+                other["sought"] - other["not_retrieved"],
+                "other methods: reports sought minus reports not retrieved",
+            )
+        )
+        if other["sought"] > total(other["identified"]):
+            problems.error(
+                file,
+                None,
+                "other_methods.sought",
+                other["sought"],
+                f"at most the {total(other['identified'])} records identified by other methods",
+            )
+        included_other = other["assessed"] - total(other["excluded"])
+    checks.append(
+        (
+            "included.studies",
+            prisma["included"]["studies"],
+            prisma["eligibility"]["assessed"]
+            - total(prisma["eligibility"]["excluded"])
+            + included_other,
+            "reports assessed minus reports excluded"
+            + (" (plus those included from other methods)" if other else ""),
+        )
+    )
+    for key, value, expected, rule in checks:
+        if value != expected:
+            problems.error(file, None, key, value, f"{expected} ({rule})")
+    if n_studies is not None and prisma["included"]["studies"] != n_studies:
+        problems.error(
+            file,
+            None,
+            "included.studies",
+            prisma["included"]["studies"],
+            f"{n_studies}, the number of studies in studies.csv",
+        )
+    if prisma["included"]["reports"] < prisma["included"]["studies"]:
+        problems.error(
+            file,
+            None,
+            "included.reports",
+            prisma["included"]["reports"],
+            f"at least the {prisma['included']['studies']} included studies",
+        )
