@@ -246,3 +246,51 @@ def lookup(table: dict, key: str, what: str):
     if key not in table:
         raise KeyError(f"unknown {what} {key!r}; known: {', '.join(table)}")
     return table[key]
+
+
+# --- phrases that follow the numbers ---------------------------------------------------------
+
+
+class Safe(str):
+    """Text that is already Markdown (formatted numbers, our own phrases): templates print it
+    as it is. Any other string a template prints is data text and gets escaped."""
+
+
+def ratio_scale(pooled: dict) -> bool:
+    """True for RR and OR, whose public dict carries back-transformed ``*_exp`` values."""
+    return pooled.get("estimate_exp") is not None
+
+
+def effect_statement(pooled: dict, digits: int = 2) -> Safe:
+    """"SMD −0.78, 95% CI −1.25 to −0.31, p = 0.001" (ratios on their natural scale)."""
+    suffix = "_exp" if ratio_scale(pooled) else ""
+    est, lo, hi = (pooled[f"{key}{suffix}"] for key in ("estimate", "ci_lower", "ci_upper"))
+    level = fmt_num(100 * pooled["level"], 0)
+    return Safe(
+        f"{pooled['measure']} {fmt_num(est, digits)}, {level}% CI "
+        f"{fmt_interval(lo, hi, digits)}, {fmt_p(pooled['pval'])}"
+    )
+
+
+def prediction_statement(pooled: dict, digits: int = 2) -> Safe | None:
+    """"95% prediction interval −1.61 to 0.05" or None when it is not estimable (k < 3)."""
+    suffix = "_exp" if ratio_scale(pooled) else ""
+    lo, hi = pooled.get(f"pi_lower{suffix}"), pooled.get(f"pi_upper{suffix}")
+    if lo is None or hi is None:
+        return None
+    level = fmt_num(100 * pooled["level"], 0)
+    return Safe(f"{level}% prediction interval {fmt_interval(lo, hi, digits)}")
+
+
+def describe_effect(pooled: dict, lower_is_better: bool) -> dict:
+    """Words for a pooled effect: ``significant`` (CI excludes the null), ``direction``
+    ("lower"/"higher"/None on the outcome scale), ``favours`` ("intervention"/"control"/None,
+    only when significant), ``size`` (Cohen's label for an SMD, else None)."""
+    lo, hi, est = pooled["ci_lower"], pooled["ci_upper"], pooled["estimate"]
+    significant = lo > 0 or hi < 0
+    direction = None if est == 0 else ("lower" if est < 0 else "higher")
+    favours = None
+    if significant:
+        favours = "intervention" if (direction == "lower") == lower_is_better else "control"
+    size = smd_size(est) if pooled["measure"] == "SMD" else None
+    return {"significant": significant, "direction": direction, "favours": favours, "size": size}

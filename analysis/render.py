@@ -1,0 +1,276 @@
+"""``python -m analysis render``: the manuscript as HTML, PDF and DOCX without Quarto.
+
+The same sources Quarto renders (``report/index.qmd`` and the generated parts it includes) go
+through pandoc (the ``pypandoc-binary`` wheel) to a self-contained HTML file and a DOCX file;
+weasyprint prints the PDF from the HTML with the print stylesheet (A4, page numbers, running
+title). The Quarto-only syntax the sources use is resolved here:
+
+* ``{{< include path >}}`` is expanded (paths relative to the file holding the directive) and
+  ``{{< pagebreak >}}`` becomes a page break; any other shortcode is an error;
+* ``metadata-files`` listed in the front matter are merged into it;
+* ``@fig-…``/``@tbl-…`` cross-references, figure/table numbering and callouts are resolved by
+  the pandoc Lua filter ``report/filters/quarto-compat.lua``;
+* citations by pandoc citeproc with the Vancouver CSL style.
+
+Every output is checked for anything left unrendered before it replaces the previous one, and
+all outputs are written to a temporary folder first, so a failed render leaves the last good
+manuscript in place. With ``--pdf-only`` (Quarto's post-render step) the HTML files Quarto
+wrote (``QUARTO_PROJECT_OUTPUT_FILES``) are printed to PDF next to themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from analysis import paths
+from analysis.errors import AnalysisError
+
+FORMATS = ("html", "pdf", "docx")
+OUTPUT_NAME = "manuscript"
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_SHORTCODE = re.compile(r"\{\{<\s*(\w[\w-]*)\s*(.*?)\s*>\}\}")
+_PAGEBREAK = '\n```{=html}\n<div class="page-break"></div>\n```\n'
+#: what must never appear in a rendered document's text
+UNRENDERED = ("{{<", "{{", "{%", "@fig-", "@tbl-", "[@", "?@")
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """YAML front matter (``---`` block at the top) and the body after it."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    return yaml.safe_load(match.group(1)) or {}, text[match.end() :]
+
+
+def expand_shortcodes(text: str, base_dir: Path, stack: tuple[Path, ...] = ()) -> str:
+    """Expand ``include`` (recursively) and ``pagebreak``; any other shortcode is an error."""
+
+    def replace(match: re.Match) -> str:
+        name, argument = match.group(1), match.group(2).strip()
+        if name == "pagebreak":
+            return _PAGEBREAK
+        if name != "include":
+            raise AnalysisError(f"shortcode {{{{< {name} >}}}} is not supported by this renderer")
+        target = (base_dir / argument).resolve()
+        if target in stack:
+            raise AnalysisError(f"{target} includes itself")
+        if not target.is_file():
+            raise AnalysisError(
+                f"include directive failed: {argument} (looked for {target}); "
+                "run `python -m analysis build` first"
+            )
+        _, body = split_front_matter(target.read_text(encoding="utf-8"))
+        return expand_shortcodes(body, target.parent, (*stack, target))
+
+    return _SHORTCODE.sub(replace, text)
+
+
+def load_source(source: Path) -> tuple[dict, str]:
+    """The manuscript's metadata (front matter merged with its ``metadata-files``) and its
+    Markdown body with every shortcode expanded."""
+    meta, body = split_front_matter(source.read_text(encoding="utf-8"))
+    merged: dict = {}
+    for name in meta.pop("metadata-files", []) or []:
+        extra = yaml.safe_load((source.parent / name).read_text(encoding="utf-8")) or {}
+        merged.update(extra)
+    merged.update(meta)
+    return merged, expand_shortcodes(body, source.parent, (source.resolve(),))
+
+
+def pandoc_metadata(meta: dict, source_dir: Path, to: str) -> dict:
+    """Metadata pandoc needs: the Quarto keys it understands, paths made absolute, our CSS."""
+    bibliography = meta.get("bibliography") or []
+    if isinstance(bibliography, str):
+        bibliography = [bibliography]
+    out = {
+        "title": meta.get("title", "Manuscript"),
+        "pagetitle": meta.get("pagetitle") or meta.get("title", "Manuscript"),
+        "lang": meta.get("lang", "en-GB"),
+        "bibliography": [str((source_dir / b).resolve()) for b in bibliography],
+        "csl": str((source_dir / meta["csl"]).resolve())
+        if meta.get("csl")
+        else str(paths.CSL_FILE),
+        "link-citations": True,
+        "document-css": False,
+        "suppress-bibliography": False,
+    }
+    if to == "html":
+        out["css"] = [str(paths.SCREEN_CSS)]
+    return out
+
+
+def run_pandoc(markdown: str, meta: dict, to: str, target: Path, resource_dir: Path) -> None:
+    """Convert the resolved Markdown with pandoc (quarto-compat filter, then citeproc)."""
+    import pypandoc
+
+    args = [
+        pypandoc.get_pandoc_path(),
+        "--from=markdown",
+        f"--to={to}",
+        "--standalone",
+        f"--lua-filter={paths.COMPAT_FILTER}",
+        "--citeproc",
+        f"--resource-path={resource_dir}",
+        f"--output={target}",
+    ]
+    if to == "html":
+        args += ["--embed-resources", "--section-divs", "--mathml"]
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as fh:
+        yaml.safe_dump(meta, fh, allow_unicode=True)
+        args.append(f"--metadata-file={fh.name}")
+    try:
+        done = subprocess.run(
+            args, input=markdown, text=True, capture_output=True, cwd=resource_dir, check=False
+        )
+    finally:
+        os.unlink(fh.name)
+    warnings = [line for line in done.stderr.splitlines() if line.strip()]
+    fatal = ("Citeproc", "not found", "Could not fetch", "Could not convert", "Duplicate")
+    if done.returncode != 0 or any(word in w for w in warnings for word in fatal):
+        raise AnalysisError(f"pandoc could not render {target.name}:\n" + "\n".join(warnings))
+
+
+def docx_markdown(markdown: str) -> str:
+    """Word cannot show SVG reliably: use the PNG twin the figures step writes beside it."""
+    return re.sub(r"(\]\([^)\s]+)\.svg\)", r"\1.png)", markdown)
+
+
+def print_pdf(html_file: Path, pdf_file: Path) -> None:
+    """Print an HTML file to PDF with weasyprint and the print stylesheet."""
+    import logging
+
+    from weasyprint import CSS, HTML
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    HTML(filename=str(html_file)).write_pdf(
+        str(pdf_file), stylesheets=[CSS(filename=str(paths.PRINT_CSS))]
+    )
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees: tags, scripts, styles and embedded data removed."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL | re.IGNORECASE)
+    html = re.sub(r"<[^>]+>", " ", html)
+    return html
+
+
+def check_rendered(html: str) -> None:
+    """Raise if any unresolved shortcode, template tag, cross-reference or citation remains."""
+    text = visible_text(html)
+    left = sorted({token for token in UNRENDERED if token in text})
+    if left:
+        where = text.find(left[0])
+        raise AnalysisError(
+            f"the rendered manuscript still contains {', '.join(left)}: "
+            f"…{' '.join(text[max(0, where - 60) : where + 60].split())}…"
+        )
+
+
+def render(
+    source: Path = paths.MANUSCRIPT_SOURCE,
+    out_dir: Path = paths.OUTPUT_DIR,
+    formats: tuple[str, ...] = FORMATS,
+    log=print,
+) -> list[Path]:
+    """Render ``source`` into ``out_dir`` as ``manuscript.{html,pdf,docx}``; returns the files."""
+    meta, markdown = load_source(source)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp:
+        tmp = Path(tmp)
+        html_file = tmp / f"{OUTPUT_NAME}.html"
+        if "html" in formats or "pdf" in formats:
+            log("render: HTML (pandoc, self-contained)")
+            run_pandoc(
+                markdown,
+                pandoc_metadata(meta, source.parent, "html"),
+                "html",
+                html_file,
+                source.parent,
+            )
+            check_rendered(html_file.read_text(encoding="utf-8"))
+        if "pdf" in formats:
+            log("render: PDF (weasyprint, print stylesheet)")
+            print_pdf(html_file, tmp / f"{OUTPUT_NAME}.pdf")
+        if "docx" in formats:
+            log("render: DOCX (pandoc)")
+            run_pandoc(
+                docx_markdown(markdown),
+                pandoc_metadata(meta, source.parent, "docx"),
+                "docx",
+                tmp / f"{OUTPUT_NAME}.docx",
+                source.parent,
+            )
+        for fmt in formats:
+            final = out_dir / f"{OUTPUT_NAME}.{fmt}"
+            os.replace(tmp / final.name, final)
+            written.append(final)
+    return written
+
+
+def quarto_post_render(log=print) -> list[Path]:
+    """Quarto's post-render step: print each HTML file Quarto wrote to a PDF beside it."""
+    listed = os.environ.get("QUARTO_PROJECT_OUTPUT_FILES", "")
+    html_files = [Path(p) for p in listed.splitlines() if p.strip().endswith(".html")]
+    if not html_files:
+        raise AnalysisError("QUARTO_PROJECT_OUTPUT_FILES lists no HTML file to print")
+    written = []
+    for html_file in html_files:
+        html_file = html_file if html_file.is_absolute() else paths.ROOT / html_file
+        check_rendered(html_file.read_text(encoding="utf-8"))
+        pdf = html_file.with_suffix(".pdf")
+        log(f"render: PDF {pdf} (weasyprint, print stylesheet)")
+        with tempfile.TemporaryDirectory(dir=pdf.parent, prefix=".render-") as tmp:
+            partial = Path(tmp) / pdf.name
+            print_pdf(html_file, partial)
+            os.replace(partial, pdf)
+        written.append(pdf)
+    return written
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=paths.MANUSCRIPT_SOURCE,
+        help="manuscript source (default: report/index.qmd)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=paths.OUTPUT_DIR, help="output folder (default: _output/)"
+    )
+    parser.add_argument(
+        "--formats",
+        default=",".join(FORMATS),
+        help="comma-separated subset of html,pdf,docx (default: all)",
+    )
+    parser.add_argument(
+        "--pdf-only",
+        action="store_true",
+        help="Quarto post-render: print the HTML files Quarto wrote to PDF",
+    )
+
+
+def run(args) -> int:
+    if args.pdf_only:
+        quarto_post_render()
+        return 0
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        print(
+            f"error: unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}",
+            file=sys.stderr,
+        )
+        return 2
+    for path in render(args.source, args.out, formats):
+        print(f"wrote {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")
+    return 0

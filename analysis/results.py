@@ -1,0 +1,154 @@
+"""``results.json``: every number the manuscript reports, assembled from the validated Review
+and the engine, in the public vocabulary of :mod:`analysis.public`.
+
+Fit apart from use: this module fits and collects; the templates word and the figures draw,
+both from the dict returned by :func:`assemble_results` (the schema is documented in README.md,
+section "results.json").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from importlib import metadata
+
+import numpy as np
+from scipy import stats as sps
+
+from analysis.data.schema import OutcomeSpec, Review
+from analysis.public import clean_number, pooled_to_public
+from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
+from analysis.stats.pooling import MetaResult, rma
+
+#: results.json schema version: bump when a key is renamed or removed
+SCHEMA_VERSION = 1
+#: packages whose versions are recorded in the provenance block
+RECORDED_PACKAGES = ("mscs-meta", "numpy", "scipy", "pandas", "matplotlib", "jinja2", "pyyaml")
+
+
+def input_hash(review: Review) -> str:
+    """sha256 over the input files, each contributing its name and its bytes, in name order."""
+    digest = hashlib.sha256()
+    for path in sorted(review.input_files, key=lambda p: p.name):
+        digest.update(path.name.encode("utf-8") + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def package_versions() -> dict:
+    """Installed versions of the packages the numbers depend on, and Python's."""
+    versions = {"python": platform.python_version()}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def provenance(review: Review) -> dict:
+    return {
+        "generated_by": "python -m analysis build",
+        "schema_version": SCHEMA_VERSION,
+        "packages": package_versions(),
+        "input_hash": input_hash(review),
+        "input_files": sorted(p.name for p in review.input_files),
+        "settings": review.analysis.to_dict(),
+    }
+
+
+def effect_sizes(spec: OutcomeSpec, rows) -> EffectSizes:
+    """Per-study yi, vi of one outcome (Hedges' g for SMD; log scale for RR and OR)."""
+    column = lambda name: [getattr(r, name) for r in rows]  # noqa: E731
+    if spec.is_binary:
+        return binary(
+            spec.measure, column("events1"), column("n1"), column("events2"), column("n2")
+        )
+    compute = smd if spec.measure == "SMD" else md
+    return compute(
+        column("n1"), column("mean1"), column("sd1"), column("n2"), column("mean2"), column("sd2")
+    )
+
+
+def fit_outcome(review: Review, spec: OutcomeSpec) -> MetaResult:
+    """The outcome's pooled model, with the review's analysis settings."""
+    es = effect_sizes(spec, review.data_for(spec.id))
+    settings = review.analysis
+    return rma(
+        es.yi,
+        es.vi,
+        method=settings.method,
+        test=settings.ci_method,
+        level=settings.level,
+        measure=spec.measure,
+    )
+
+
+def study_rows(review: Review, spec: OutcomeSpec, fit: MetaResult) -> list[dict]:
+    """Per-study data with yi, vi, its Wald CI (yi ± z·√vi) and its weight in the pooled model."""
+    z = float(sps.norm.ppf(1 - (1 - review.analysis.level) / 2))
+    rows = []
+    for row, yi, vi, weight in zip(
+        review.data_for(spec.id), fit.yi, fit.vi, fit.weights_pct, strict=True
+    ):
+        data = row.to_dict()
+        keep = (
+            ("n1", "n2", "events1", "events2")
+            if spec.is_binary
+            else ("n1", "mean1", "sd1", "n2", "mean2", "sd2")
+        )
+        entry = {
+            "study_id": row.study_id,
+            "label": review.study(row.study_id).label,
+            **{key: data[key] for key in keep},
+            "change": row.change,
+            "yi": clean_number(yi),
+            "vi": clean_number(vi),
+            "ci_lower": clean_number(yi - z * np.sqrt(vi)),
+            "ci_upper": clean_number(yi + z * np.sqrt(vi)),
+            "weight_percent": clean_number(weight),
+            "conversion": row.conversion_text,
+        }
+        if spec.measure in ("RR", "OR"):
+            for key in ("yi", "ci_lower", "ci_upper"):
+                entry[f"{key}_exp"] = float(np.exp(entry[key]))
+        rows.append(entry)
+    return rows
+
+
+def outcome_result(review: Review, spec: OutcomeSpec) -> dict:
+    """One entry of results.json ``outcomes``."""
+    fit = fit_outcome(review, spec)
+    return {
+        **spec.to_dict(),
+        "k": fit.k,
+        "participants": sum(r.n1 + r.n2 for r in review.data_for(spec.id)),
+        "studies": study_rows(review, spec, fit),
+        "pooled": pooled_to_public(fit),
+    }
+
+
+def risk_of_bias(review: Review) -> list[dict]:
+    labels = {s.study_id: s.label for s in review.studies}
+    return [{"label": labels[r.study_id], **r.to_dict()} for r in review.risk_of_bias]
+
+
+def assemble_results(review: Review) -> dict:
+    """The complete results.json dict (keys documented in README.md, section results.json)."""
+    outcomes = [outcome_result(review, spec) for spec in review.outcomes]
+    return {
+        "provenance": provenance(review),
+        "review": {
+            **review.meta_to_dict(),
+            "total_participants": review.total_participants,
+            "warnings": [str(w) for w in review.warnings],
+        },
+        "studies": [s.to_dict() for s in review.studies],
+        "outcomes": outcomes,
+        "conversions": [c.to_dict() for c in review.conversions],
+        "risk_of_bias": risk_of_bias(review),
+        "prisma": review.prisma.to_dict(),
+        "adverse_events": None,
+        "grade": None,
+    }

@@ -1,0 +1,106 @@
+--[[
+quarto-compat.lua -- the Quarto-only syntax our sources use, resolved for plain pandoc
+(`python -m analysis render`). Quarto itself does not use this filter.
+
+* Figures with an id `fig-...` and tables with an id `tbl-...` are numbered in document order;
+  their captions start with "Figure N." / "Table N." (bold), and a figure's `fig-alt`
+  attribute becomes the image's alt text.
+* Cross-references `@fig-x` / `@tbl-x` (parsed by pandoc as citations) become links
+  "Figure N" / "Table N". An unknown label is an error, never left as text.
+* Callouts (`::: {.callout-note title="..."}`) become a div with classes `callout
+  callout-note` and a title paragraph, styled by the stylesheets.
+
+Runs before --citeproc, so citeproc only sees real bibliography citations.
+--]]
+
+local numbers = {}            -- label -> number
+local counters = { fig = 0, tbl = 0 }
+local names = { fig = "Figure", tbl = "Table" }
+
+local function kind_of(id)
+  return id and id:match("^(fig)%-") or (id and id:match("^(tbl)%-"))
+end
+
+local function prefix_caption(caption, kind, n)
+  local label = pandoc.Strong({ pandoc.Str(names[kind] .. "\u{00A0}" .. n .. ".") })
+  local blocks = caption.long
+  if #blocks == 0 then
+    blocks = { pandoc.Plain({ label }) }
+  else
+    local first = blocks[1]
+    first.content:insert(1, pandoc.Space())
+    first.content:insert(1, label)
+  end
+  caption.long = blocks
+  return caption
+end
+
+-- pass 1: number figures and tables, prefix captions
+local function number_figure(fig)
+  local kind = kind_of(fig.identifier)
+  if kind ~= "fig" then return nil end
+  counters.fig = counters.fig + 1
+  numbers[fig.identifier] = counters.fig
+  fig.caption = prefix_caption(fig.caption, "fig", counters.fig)
+  fig = fig:walk({
+    Image = function(img)
+      local alt = img.attributes["fig-alt"]
+      if alt then
+        img.attributes["fig-alt"] = nil
+        img.attributes["alt"] = alt
+      end
+      return img
+    end,
+  })
+  return fig
+end
+
+local function number_table(tbl)
+  local kind = kind_of(tbl.identifier)
+  if kind ~= "tbl" then return nil end
+  counters.tbl = counters.tbl + 1
+  numbers[tbl.identifier] = counters.tbl
+  tbl.caption = prefix_caption(tbl.caption, "tbl", counters.tbl)
+  return tbl
+end
+
+-- pass 2: cross-references
+local function resolve_refs(cite)
+  local out = pandoc.List()
+  for i, c in ipairs(cite.citations) do
+    local kind = kind_of(c.id)
+    if not kind then return nil end   -- a bibliography citation: leave it to citeproc
+    local n = numbers[c.id]
+    if not n then
+      error("cross-reference @" .. c.id .. " points to no figure or table with that id")
+    end
+    if i > 1 then out:insert(pandoc.Str(", ")) end
+    out:insert(pandoc.Link({ pandoc.Str(names[kind] .. "\u{00A0}" .. n) }, "#" .. c.id))
+  end
+  return out
+end
+
+-- callouts
+local callout_titles = {
+  note = "Note", tip = "Tip", warning = "Warning", important = "Important", caution = "Caution",
+}
+
+local function callout(div)
+  for _, class in ipairs(div.classes) do
+    local kind = class:match("^callout%-(%a+)$")
+    if kind and callout_titles[kind] then
+      local title = div.attributes["title"] or callout_titles[kind]
+      div.attributes["title"] = nil
+      div.classes:insert(1, "callout")
+      div.content:insert(1, pandoc.Div({ pandoc.Plain({ pandoc.Strong({ pandoc.Str(title) }) }) },
+        pandoc.Attr("", { "callout-title" })))
+      return div
+    end
+  end
+  return nil
+end
+
+return {
+  { Figure = number_figure, Table = number_table, Div = callout },
+  { Cite = resolve_refs },
+}
