@@ -1,0 +1,252 @@
+"""Sensitivity analyses: leave-one-out, excluding trials at high risk of bias, alternative
+estimators side by side, and the flagging of influential studies.
+
+Influential-study rule (documented for the methods text): a study is flagged when leaving it
+out (a) moves the pooled estimate outside the confidence interval of the analysis with all
+studies, or (b) changes the conclusion of the test at the analysis's alpha (p < alpha with all
+studies but not without the study, or the other way round).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.errors import AnalysisError
+from analysis.public import clean_number, pooled_to_public
+from analysis.stats.pooling import MetaResult, rma
+
+HIGH_RISK = "high"
+
+
+@dataclass(frozen=True)
+class LeaveOneOut:
+    """One refit per omitted study (metafor ``leave1out``), arrays in input order."""
+
+    method: str
+    test: str
+    estimate: np.ndarray
+    se: np.ndarray
+    ci_lb: np.ndarray
+    ci_ub: np.ndarray
+    stat: np.ndarray
+    pval: np.ndarray
+    tau2: np.ndarray
+    i2_pct: np.ndarray
+    h2: np.ndarray
+    q: np.ndarray
+    q_pval: np.ndarray
+
+    def to_dict(self) -> dict:
+        """The ``leave1out`` block of ``meta --json`` and ``results.json``."""
+        names = {
+            "estimate": "estimate",
+            "se": "se",
+            "ci_lb": "ci_lower",
+            "ci_ub": "ci_upper",
+            "stat": "stat",
+            "pval": "pval",
+            "tau2": "tau2",
+            "i2_pct": "i2",
+            "h2": "h2",
+            "q": "q",
+            "q_pval": "q_pval",
+        }
+        return {
+            public: [clean_number(x) for x in getattr(self, name)] for name, public in names.items()
+        }
+
+
+def leave_one_out(model: MetaResult) -> LeaveOneOut:
+    """Refit ``model`` (same method, test and level) without each study in turn.
+
+    Notes
+    -----
+    As metafor ``leave1out(model)``; with k = 2 each refit is a single study (its own estimate,
+    tau² = 0 and I², H², Q undefined (NaN), as metafor).
+
+    References
+    ----------
+    Viechtbauer W, Cheung MW-L (2010). Outlier and influence diagnostics for meta-analysis.
+    Res Synth Methods 1(2):112-125.
+    """
+    k = model.k
+    if k < 2:
+        raise AnalysisError("leave-one-out needs at least 2 studies")
+    fits = []
+    for i in range(k):
+        keep = np.arange(k) != i
+        fits.append(
+            rma(
+                model.yi[keep],
+                model.vi[keep],
+                method=model.method,
+                test=model.test,
+                level=model.level,
+            )
+        )
+
+    def column(attr):
+        return np.array(
+            [np.nan if getattr(f, attr) is None else getattr(f, attr) for f in fits], dtype=float
+        )
+
+    return LeaveOneOut(
+        method=model.method,
+        test=model.test,
+        estimate=column("estimate"),
+        se=column("se"),
+        ci_lb=column("ci_lb"),
+        ci_ub=column("ci_ub"),
+        stat=column("stat"),
+        pval=column("pval"),
+        tau2=column("tau2"),
+        i2_pct=column("i2_pct"),
+        h2=column("h2"),
+        q=column("q"),
+        q_pval=column("q_pval"),
+    )
+
+
+@dataclass(frozen=True)
+class InfluentialStudy:
+    """A study whose omission moves the estimate outside the CI or flips significance."""
+
+    index: int
+    label: str
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "label": self.label, "reasons": list(self.reasons)}
+
+
+def influential_studies(
+    model: MetaResult, loo: LeaveOneOut, labels: Sequence[str], alpha: float | None = None
+) -> tuple[InfluentialStudy, ...]:
+    """Studies flagged by the rule in the module docstring (alpha defaults to 1 − level)."""
+    if len(labels) != model.k:
+        raise ValueError(f"need one label per study ({model.k}); got {len(labels)}")
+    alpha = 1 - model.level if alpha is None else alpha
+    significant = model.pval < alpha
+    flagged = []
+    for i, label in enumerate(labels):
+        reasons = []
+        if not model.ci_lb <= loo.estimate[i] <= model.ci_ub:
+            reasons.append("omitting it moves the pooled estimate outside the original CI")
+        if (loo.pval[i] < alpha) != significant:
+            reasons.append(
+                "omitting it makes the pooled effect "
+                + ("non-significant" if significant else "significant")
+                + f" at alpha = {alpha:g}"
+            )
+        if reasons:
+            flagged.append(InfluentialStudy(i, str(label), tuple(reasons)))
+    return tuple(flagged)
+
+
+@dataclass(frozen=True)
+class NamedFit:
+    """A pooled result under a named variation of the main analysis."""
+
+    name: str
+    description: str
+    fit: MetaResult | None
+    note: str | None = None
+    excluded: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "pooled": None if self.fit is None else pooled_to_public(self.fit),
+            "note": self.note,
+            "excluded": list(self.excluded),
+        }
+
+
+def alternative_estimators(model: MetaResult) -> tuple[NamedFit, ...]:
+    """The main model beside DerSimonian–Laird (z) and the same tau² estimator with the
+    Knapp–Hartung adjustment, and the common-effect model."""
+    variants = [
+        ("main", f"{model.method}, {model.test}", model.method, model.test),
+        ("dl", "DerSimonian–Laird, z", "DL", "z"),
+        ("knha", f"{model.method}, Knapp–Hartung", model.method, "knha"),
+        ("fe", "common effect (inverse variance)", "FE", "z"),
+    ]
+    out, seen = [], set()
+    for name, description, method, test in variants:
+        if (method, test) in seen or (model.k < 2 and name != "main"):
+            continue
+        seen.add((method, test))
+        fit = rma(
+            model.yi, model.vi, method=method, test=test, level=model.level, measure=model.measure
+        )
+        out.append(NamedFit(name, description, fit))
+    return tuple(out)
+
+
+def excluding_high_risk(
+    model: MetaResult, labels: Sequence[str], overall_rob: Sequence[str | None]
+) -> NamedFit:
+    """The main model refitted without the trials whose overall RoB 2 judgement is "high".
+
+    ``fit`` is None (with ``note``) when no trial is at high risk or fewer than one remains.
+    """
+    high = [i for i, judgement in enumerate(overall_rob) if judgement == HIGH_RISK]
+    description = "excluding trials at high overall risk of bias"
+    excluded = tuple(str(labels[i]) for i in high)
+    if not high:
+        return NamedFit("low_rob", description, None, "no trial is at high overall risk of bias")
+    keep = np.array([i not in high for i in range(model.k)])
+    if keep.sum() == 0:
+        return NamedFit(
+            "low_rob", description, None, "every trial is at high overall risk of bias", excluded
+        )
+    fit = rma(
+        model.yi[keep],
+        model.vi[keep],
+        method=model.method,
+        test=model.test,
+        level=model.level,
+        measure=model.measure,
+    )
+    return NamedFit("low_rob", description, fit, None, excluded)
+
+
+@dataclass(frozen=True)
+class SensitivityAnalysis:
+    """Everything the sensitivity section of the manuscript reports for one outcome."""
+
+    leave1out: LeaveOneOut | None
+    influential: tuple[InfluentialStudy, ...]
+    low_rob: NamedFit | None
+    alternatives: tuple[NamedFit, ...]
+    labels: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "labels": list(self.labels),
+            "leave1out": None if self.leave1out is None else self.leave1out.to_dict(),
+            "influential": [s.to_dict() for s in self.influential],
+            "excluding_high_rob": None if self.low_rob is None else self.low_rob.to_dict(),
+            "alternatives": [a.to_dict() for a in self.alternatives],
+        }
+
+
+def sensitivity_analysis(
+    model: MetaResult, labels: Sequence[str], overall_rob: Sequence[str | None] | None = None
+) -> SensitivityAnalysis:
+    """Leave-one-out with influential studies flagged, the analysis without high-RoB trials
+    (when judgements are given) and the alternative estimators."""
+    loo = leave_one_out(model) if model.k >= 2 else None
+    influential = influential_studies(model, loo, labels) if loo is not None else ()
+    low_rob = excluding_high_risk(model, labels, overall_rob) if overall_rob is not None else None
+    return SensitivityAnalysis(
+        leave1out=loo,
+        influential=influential,
+        low_rob=low_rob,
+        alternatives=alternative_estimators(model),
+        labels=tuple(str(x) for x in labels),
+    )
