@@ -1,0 +1,676 @@
+"""Forest plot in the layout of RevMan 5 and R meta's ``forest.meta``.
+
+Columns, left to right: study label; per arm mean, SD and N (continuous) or events and N
+(binary); the plot (squares with area proportional to the weight, CI whiskers ending in arrows
+where they leave the axis, the pooled diamond, the prediction interval as a bar); the effect with
+its CI as text; the weight (%); optionally the RoB 2 judgments as coloured dots with symbols.
+Footer: heterogeneity (tau², I², Q, df, p), the test for the overall effect and, with subgroups,
+the test for subgroup differences.
+
+Input: one outcome dict of ``results.json`` (``id``, ``label``, ``measure``, ``lower_is_better``,
+``studies``, ``pooled`` and optionally ``subgroups``). Per-study intervals are
+``yi ± z·√vi`` (the study dict's ``ci_lower``/``ci_upper``), pooled values come from ``pooled``
+(``analysis.public.pooled_to_public``). Ratio measures are drawn on a log axis with
+back-transformed labels.
+
+``subgroups`` shape (analysis scale, like ``pooled``)::
+
+    {"variable": "secretome",
+     "levels": {"Exosomes": {"k": 4, "estimate": -0.8, "ci_lower": -1.2, "ci_upper": -0.4,
+                             "tau2": 0.1, "i2": 40.0, "study_ids": ["S1", "S2", ...]}, ...},
+     "q_between": 3.2, "q_between_df": 1, "q_between_pval": 0.07}
+
+Every printed number goes through :mod:`analysis.text`. Texts carry SVG ids (``gid``) so tests
+can read them back: ``study-label-<i>``, ``study-effect-<i>``, ``study-weight-<i>``,
+``study-<col>-<i>`` for arm columns, ``pooled-effect``, ``pi-effect``, ``subgroup-<j>-effect``,
+``footer-heterogeneity``, ``footer-overall``, ``footer-subgroups``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from analysis.figures.scale import (
+    MEASURE_NAMES,
+    METHOD_NAMES,
+    display,
+    effect_axis,
+    is_ratio,
+)
+from analysis.figures.style import (
+    FONT_SIZE,
+    GREY,
+    INK,
+    LIGHT_GREY,
+    PAGE_WIDTH_MM,
+    PI_COLOUR,
+    POOLED_COLOUR,
+    ROB_COLOURS,
+    ROB_DOMAIN_NAMES,
+    ROB_DOMAINS,
+    ROB_SYMBOLS,
+    SMALL_SIZE,
+    STUDY_COLOUR,
+    figure_style,
+    line_height_mm,
+    new_figure,
+    text_width_mm,
+    wrap_text,
+)
+from analysis.text import fmt_ci_brackets, fmt_num, fmt_p
+
+DEFAULT_SETTINGS = {
+    "experimental_label": "MSCS",
+    "control_label": "Control",
+    "digits": 2,
+    "arm_digits": None,
+    "width_mm": PAGE_WIDTH_MM,
+    "prediction_interval": True,
+    "xlim": None,
+}
+ROW_MM = 3.7
+COL_GAP_MM = 2.0
+GROUP_GAP_MM = 1.5
+TABLE_SIZES = (7.0, 6.5, 6.0)
+MARGIN_MM = 2.0
+MIN_PLOT_MM = 40.0
+MIN_LABEL_MM = 22.0
+ROB_COL_MM = 3.3
+MAX_SQUARE_MM = 2.8
+MIN_SQUARE_MM = 0.9
+PT_PER_MM = 72 / 25.4
+
+
+@dataclass
+class Row:
+    """One table row: texts per column key, and what to draw in the plot column."""
+
+    kind: str  # "study" | "group" | "subtotal" | "total" | "pi" | "note" | "gap"
+    cells: dict = field(default_factory=dict)
+    ids: dict = field(default_factory=dict)
+    label_lines: list = field(default_factory=list)
+    bold: bool = False
+    height: float = ROW_MM
+    y: float = 0.0
+    est: float | None = None
+    lo: float | None = None
+    hi: float | None = None
+    weight: float | None = None
+    rob: dict | None = None
+
+
+def _arm_columns(measure_kind: str, settings: dict):
+    """(key, header, group) of the per-arm columns."""
+    if measure_kind == "binary":
+        fields = (("events", "Events"), ("n", "Total"))
+    else:
+        fields = (("mean", "Mean"), ("sd", "SD"), ("n", "Total"))
+    out = []
+    for arm, group in ((1, settings["experimental_label"]), (2, settings["control_label"])):
+        out += [(f"{name}{arm}", header, group) for name, header in fields]
+    return out
+
+
+def _data_kind(studies: list[dict]) -> str:
+    if studies and all(s.get("events1") is not None for s in studies):
+        return "binary"
+    if studies and all(s.get("mean1") is not None for s in studies):
+        return "continuous"
+    return "generic"
+
+
+def _arm_text(study: dict, key: str, arm_digits: int) -> str:
+    value = study.get(key)
+    if value is None:
+        return ""
+    if key.startswith(("n", "events")):
+        return fmt_num(value, 0)
+    return fmt_num(value, arm_digits)
+
+
+def rob_for_outcome(rob: list[dict] | None, outcome_id: str | None) -> dict[str, dict]:
+    """study_id -> RoB 2 entry for this outcome: the outcome-specific entry where there is one,
+    otherwise the entry that applies to all outcomes (``outcome`` null)."""
+    chosen: dict[str, dict] = {}
+    for entry in rob or []:
+        if entry.get("outcome") in (None, ""):
+            chosen.setdefault(entry["study_id"], entry)
+    for entry in rob or []:
+        if outcome_id is not None and entry.get("outcome") == outcome_id:
+            chosen[entry["study_id"]] = entry
+    return chosen
+
+
+def _heterogeneity_text(res: dict, digits: int) -> str:
+    """ "Heterogeneity: τ² = 0.79; I² = 95%; Q = 123.45, df = 8 (p < 0.001)"."""
+    if not res.get("k") or res["k"] < 2 or res.get("q") is None:
+        return "Heterogeneity: not applicable (one study)"
+    parts = [f"τ² = {fmt_num(res.get('tau2'), digits)}"] if res.get("tau2") is not None else []
+    parts.append(f"I² = {fmt_num(res.get('i2'), 0)}%")
+    q_text = f"Q = {fmt_num(res['q'], 2)}, df = {fmt_num(res['q_df'], 0)} ({fmt_p(res['q_pval'])})"
+    return "Heterogeneity: " + "; ".join([*parts, q_text])
+
+
+def _overall_text(pooled: dict) -> str:
+    """ "Test for overall effect: z = −2.34 (p = 0.019)" (t with its df for Knapp–Hartung)."""
+    if pooled.get("df") is not None and pooled.get("ci_method") in ("knha", "adhoc"):
+        stat = f"t = {fmt_num(pooled['stat'], 2)}, df = {fmt_num(pooled['df'], 0)}"
+    else:
+        stat = f"z = {fmt_num(pooled['stat'], 2)}"
+    return f"Test for overall effect: {stat} ({fmt_p(pooled['pval'])})"
+
+
+def _subgroup_text(sub: dict) -> str:
+    return (
+        f"Test for subgroup differences: Q = {fmt_num(sub['q_between'], 2)}, "
+        f"df = {fmt_num(sub['q_between_df'], 0)} ({fmt_p(sub['q_between_pval'])})"
+    )
+
+
+def _level_pct(pooled: dict) -> str:
+    return fmt_num(100 * (pooled.get("level") or 0.95), 0)
+
+
+def _model_text(pooled: dict) -> str:
+    method = pooled.get("method", "")
+    model = "Common effect" if method in ("FE", "MH", "PETO") else "Random effects"
+    name = METHOD_NAMES.get(method, method)
+    return f"{model} ({name})" if name and name != "common effect" else model
+
+
+def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols) -> list[Row]:
+    measure = outcome["measure"]
+    digits = settings["digits"]
+    studies = outcome["studies"]
+    pooled = outcome["pooled"]
+    index = {s["study_id"]: i for i, s in enumerate(studies)}
+
+    def study_row(i: int) -> Row:
+        s = studies[i]
+        cells = {key: _arm_text(s, key, settings["arm_digits"]) for key, _, _ in arm_cols}
+        est, lo, hi = s["yi"], s["ci_lower"], s["ci_upper"]
+        cells["effect"] = fmt_ci_brackets(
+            display(est, measure), display(lo, measure), display(hi, measure), digits
+        )
+        cells["weight"] = f"{fmt_num(s.get('weight_percent'), 1)}%"
+        ids = {key: f"study-{key}-{i}" for key in cells}
+        ids["label"] = f"study-label-{i}"
+        return Row(
+            "study",
+            cells=cells,
+            ids=ids,
+            label_lines=[s["label"]],
+            est=est,
+            lo=lo,
+            hi=hi,
+            weight=s.get("weight_percent"),
+            rob=rob_map.get(s["study_id"]),
+        )
+
+    def summary_row(kind, label, res, members, gid) -> Row:
+        cells = {}
+        for key, _, _ in arm_cols:
+            if key.startswith(("n", "events")):
+                values = [studies[i].get(key) for i in members]
+                if values and all(v is not None for v in values):
+                    cells[key] = fmt_num(sum(values), 0)
+        cells["effect"] = fmt_ci_brackets(
+            display(res["estimate"], measure),
+            display(res["ci_lower"], measure),
+            display(res["ci_upper"], measure),
+            digits,
+        )
+        weights = [studies[i].get("weight_percent") for i in members]
+        if all(w is not None for w in weights):
+            cells["weight"] = f"{fmt_num(sum(weights), 1)}%"
+        ids = {key: f"{gid}-{key}" for key in cells}
+        return Row(
+            kind,
+            cells=cells,
+            ids=ids,
+            label_lines=[label],
+            bold=True,
+            est=res["estimate"],
+            lo=res["ci_lower"],
+            hi=res["ci_upper"],
+        )
+
+    rows: list[Row] = []
+    subgroups = outcome.get("subgroups")
+    if subgroups:
+        for j, (level, res) in enumerate(subgroups["levels"].items()):
+            members = [index[sid] for sid in res["study_ids"] if sid in index]
+            rows.append(Row("group", label_lines=[str(level)], bold=True))
+            rows += [study_row(i) for i in members]
+            rows.append(
+                summary_row("subtotal", "Subtotal", res, members, f"subgroup-{j}"),
+            )
+            rows.append(
+                Row(
+                    "note",
+                    label_lines=[_heterogeneity_text(res, digits)],
+                    ids={"label": f"subgroup-{j}-heterogeneity"},
+                )
+            )
+            rows.append(Row("gap", height=ROW_MM * 0.5))
+    else:
+        rows += [study_row(i) for i in range(len(studies))]
+        rows.append(Row("gap", height=ROW_MM * 0.5))
+    level = _level_pct(pooled)
+    total = summary_row(
+        "total", f"Total ({level}% CI)", pooled, list(range(len(studies))), "pooled"
+    )
+    rows.append(total)
+    show_pi = settings["prediction_interval"] and pooled.get("pi_lower") is not None
+    if show_pi:
+        text = (
+            f"[{fmt_num(display(pooled['pi_lower'], measure), digits)}, "
+            f"{fmt_num(display(pooled['pi_upper'], measure), digits)}]"
+        )
+        rows.append(
+            Row(
+                "pi",
+                cells={"effect": text},
+                ids={"effect": "pi-effect", "label": "pi-label"},
+                label_lines=["Prediction interval"],
+                lo=pooled["pi_lower"],
+                hi=pooled["pi_upper"],
+            )
+        )
+    return rows
+
+
+def _favours(outcome: dict, settings: dict) -> tuple[str, str] | None:
+    """(left, right) labels: with lower_is_better, effects below the null favour MSCS."""
+    lower_is_better = outcome.get("lower_is_better")
+    if lower_is_better is None:
+        return None
+    exp_, ctl = settings["experimental_label"], settings["control_label"]
+    pair = (f"Favours {exp_}", f"Favours {ctl.lower() if ctl == 'Control' else ctl}")
+    return pair if lower_is_better else pair[::-1]
+
+
+@dataclass
+class Columns:
+    """Horizontal layout (mm) at one font size: column right edges, plot span, RoB start."""
+
+    size: float
+    label_x: float
+    label_w: float
+    right: dict
+    group_left: dict
+    plot_x0: float
+    plot_x1: float
+    rob_x0: float
+
+
+def _fit_columns(rows, arm_cols, headers, width, show_rob, size) -> Columns | None:
+    """Measure every column at font ``size``; the plot takes what is left. ``None`` if the plot
+    would be narrower than its minimum or the labels narrower than theirs."""
+
+    def col_width(key, header):
+        cells = [
+            text_width_mm(r.cells.get(key, ""), size, "bold" if r.bold else "normal") for r in rows
+        ]
+        return max([text_width_mm(header, size, "bold"), *cells]) + COL_GAP_MM
+
+    arm_w = [col_width(key, header) for key, header, _ in arm_cols]
+    extra = [0.0] + [
+        GROUP_GAP_MM if arm_cols[n][2] != arm_cols[n - 1][2] else 0.0
+        for n in range(1, len(arm_cols))
+    ]
+    arm_w = [w + e for w, e in zip(arm_w, extra, strict=True)]
+    effect_w = col_width("effect", headers["effect"])
+    weight_w = col_width("weight", headers["weight"])
+    rob_w = 6 * ROB_COL_MM + COL_GAP_MM if show_rob else 0.0
+    min_plot = max(MIN_PLOT_MM, *(text_width_mm(h, size, "bold") for h in headers["plot"]))
+    min_plot += COL_GAP_MM
+    fixed = 2 * MARGIN_MM + sum(arm_w) + effect_w + weight_w + rob_w
+    label_need = max(
+        text_width_mm(line, size, "bold" if r.bold else "normal")
+        for r in rows
+        if r.kind not in ("note", "gap")
+        for line in r.label_lines
+    )
+    label_room = width - fixed - min_plot
+    if label_room < min(label_need, MIN_LABEL_MM):
+        return None
+    label_w = min(label_need, label_room, 0.4 * width) + COL_GAP_MM
+    x = MARGIN_MM + label_w
+    right, group_left = {}, {}
+    for (key, _, group), w, e in zip(arm_cols, arm_w, extra, strict=True):
+        group_left.setdefault(group, x + e)
+        right[key] = x + w - COL_GAP_MM
+        x += w
+    plot_x0 = x
+    x = width - MARGIN_MM - rob_w
+    right["weight"] = x - COL_GAP_MM
+    x -= weight_w
+    right["effect"] = x - COL_GAP_MM
+    x -= effect_w
+    return Columns(
+        size,
+        MARGIN_MM,
+        label_w,
+        right,
+        group_left,
+        plot_x0,
+        x - COL_GAP_MM,
+        width - MARGIN_MM - rob_w + COL_GAP_MM,
+    )
+
+
+def _arm_digits(studies: list[dict]) -> int:
+    """Decimals of the per-arm means and SDs: as many as the data carry, at most 2."""
+    values = [
+        s[k] for s in studies for k in ("mean1", "sd1", "mean2", "sd2") if s.get(k) is not None
+    ]
+    for digits in range(3):
+        if all(abs(round(v, digits) - v) < 1e-9 for v in values):
+            return digits
+    return 2
+
+
+def forest_plot(outcome: dict, *, rob: list | None = None, settings: dict | None = None):
+    """Forest plot of one outcome (see the module docstring); returns a matplotlib Figure.
+
+    ``rob``: the ``risk_of_bias`` list of results.json; when given, each study row carries its
+    RoB 2 judgments for D1–D5 and overall. ``settings``: overrides of :data:`DEFAULT_SETTINGS`.
+    The table is set at 7 pt, or at 6.5 or 6 pt when the columns would not leave the plot its
+    minimum width; long labels wrap.
+    """
+    settings = {**DEFAULT_SETTINGS, **(settings or {})}
+    measure, studies, pooled = outcome["measure"], outcome["studies"], outcome["pooled"]
+    if not studies:
+        raise ValueError(f"outcome {outcome.get('id')!r}: no studies to plot")
+    if settings["arm_digits"] is None:
+        settings["arm_digits"] = _arm_digits(studies)
+    kind = _data_kind(studies)
+    arm_cols = _arm_columns(kind, settings) if kind != "generic" else []
+    rob_map = rob_for_outcome(rob, outcome.get("id")) if rob else {}
+    show_rob = bool(rob_map)
+    rows = _build_rows(outcome, settings, rob_map, arm_cols)
+    width = settings["width_mm"]
+    level = _level_pct(pooled)
+    method = METHOD_NAMES.get(pooled.get("method"), pooled.get("method") or "")
+    headers = {
+        "effect": f"{measure} [{level}% CI]",
+        "weight": "Weight",
+        "plot": (
+            MEASURE_NAMES.get(measure, measure),
+            f"{method[:1].upper()}{method[1:]}, {level}% CI",
+        ),
+    }
+    for size in TABLE_SIZES:
+        cols = _fit_columns(rows, arm_cols, headers, width, show_rob, size)
+        if cols is not None:
+            break
+    else:
+        raise ValueError(
+            f"outcome {outcome.get('id')!r}: the forest plot's columns do not fit "
+            f"{width:.0f} mm; give a wider 'width_mm'"
+        )
+    size, small = cols.size, cols.size - 1
+    line, small_line = line_height_mm(size, 1.15), line_height_mm(small, 1.3)
+    row_mm = max(ROW_MM * size / FONT_SIZE, line + 0.5)
+    left_block = cols.label_w + (cols.plot_x0 - MARGIN_MM - cols.label_w)
+    for r in rows:
+        if r.kind == "note":
+            r.label_lines = wrap_text(r.label_lines[0], left_block - COL_GAP_MM, small)
+            r.height = max(row_mm, len(r.label_lines) * small_line + 0.6)
+        elif r.kind == "gap":
+            r.height = row_mm / 2
+        else:
+            weight = "bold" if r.bold else "normal"
+            r.label_lines = wrap_text(r.label_lines[0], cols.label_w - COL_GAP_MM, size, weight)
+            r.height = max(row_mm, len(r.label_lines) * line + 0.7)
+
+    # --- vertical layout ---------------------------------------------------------------------
+    header_h = 2 * line + 1.5
+    y = MARGIN_MM + header_h + 0.8
+    rows_top = y
+    for r in rows:
+        r.y = y + r.height / 2
+        y += r.height
+    rows_bottom = y
+    axis_h = 1.0 + line_height_mm(SMALL_SIZE, 1.0) + 1.6
+    favours = _favours(outcome, settings)
+    favours_h = small_line + 0.4 if favours else 0.0
+    footer = [("footer-heterogeneity", _heterogeneity_text(pooled, settings["digits"]))]
+    footer.append(("footer-overall", _overall_text(pooled)))
+    if outcome.get("subgroups"):
+        footer.append(("footer-subgroups", _subgroup_text(outcome["subgroups"])))
+    if show_rob:
+        legend = "Risk of bias (RoB 2): " + "; ".join(
+            f"{d.upper()} {ROB_DOMAIN_NAMES[d].lower()}" for d in ROB_DOMAINS
+        )
+        legend += f"; O overall. {ROB_SYMBOLS['low']} low, {ROB_SYMBOLS['some concerns']} "
+        legend += f"some concerns, {ROB_SYMBOLS['high']} high risk of bias."
+        footer += [
+            (f"footer-rob-{n}", text)
+            for n, text in enumerate(wrap_text(legend, width - 2 * MARGIN_MM, small))
+        ]
+    footer_top = rows_bottom + axis_h + favours_h + 0.8
+    height = footer_top + len(footer) * small_line + MARGIN_MM
+
+    # --- drawing -----------------------------------------------------------------------------
+    with figure_style():
+        fig = new_figure(width, height)
+        table = fig.add_axes((0, 0, 1, 1))
+        table.set_xlim(0, width)
+        table.set_ylim(height, 0)
+        table.set_axis_off()
+
+        def put(x, y, s, ha="left", size=size, bold=False, gid=None, **kw):
+            kw.setdefault("color", INK)
+            table.text(
+                x,
+                y,
+                s,
+                ha=ha,
+                va="center",
+                fontsize=size,
+                fontweight="bold" if bold else "normal",
+                gid=gid,
+                parse_math=False,
+                **kw,
+            )
+
+        # headers
+        h1 = MARGIN_MM + line / 2
+        h2 = h1 + line
+        put(cols.label_x, h2, "Study", bold=True)
+        for key, header, _ in arm_cols:
+            put(cols.right[key], h2, header, ha="right", bold=True)
+        for group, left in cols.group_left.items():
+            keys = [k for k, _, g in arm_cols if g == group]
+            right = cols.right[keys[-1]]
+            put((left + right) / 2, h1, group, ha="center", bold=True)
+            table.plot([left, right], [h1 + line / 2] * 2, color=INK, lw=0.5)
+        centre = (cols.plot_x0 + cols.plot_x1) / 2
+        put(centre, h1, headers["plot"][0], ha="center", bold=True)
+        put(centre, h2, headers["plot"][1], ha="center", bold=True)
+        put(cols.right["effect"], h2, headers["effect"], ha="right", bold=True)
+        put(cols.right["weight"], h2, headers["weight"], ha="right", bold=True)
+        if show_rob:
+            put(cols.rob_x0 + 3 * ROB_COL_MM, h1, "Risk of bias", ha="center", bold=True)
+            for n, d in enumerate((*ROB_DOMAINS, "o")):
+                put(
+                    cols.rob_x0 + (n + 0.5) * ROB_COL_MM,
+                    h2,
+                    d.upper(),
+                    ha="center",
+                    size=small,
+                    bold=True,
+                )
+        rule_y = MARGIN_MM + header_h
+        table.plot([MARGIN_MM, width - MARGIN_MM], [rule_y, rule_y], color=INK, lw=0.5)
+
+        # table cells
+        for r in rows:
+            if r.kind == "gap":
+                continue
+            text_size = small if r.kind == "note" else size
+            pitch = small_line if r.kind == "note" else line
+            first = r.y - (len(r.label_lines) - 1) * pitch / 2
+            label_id = r.ids.get("label")
+            for n, text in enumerate(r.label_lines):
+                gid = label_id if n == 0 else (f"{label_id}-{n}" if label_id else None)
+                put(
+                    cols.label_x,
+                    first + n * pitch,
+                    text,
+                    size=text_size,
+                    bold=r.bold,
+                    gid=gid,
+                    style="italic" if r.kind == "note" else "normal",
+                )
+            for key, text in r.cells.items():
+                put(cols.right[key], r.y, text, ha="right", bold=r.bold, gid=r.ids.get(key))
+            if show_rob and r.rob:
+                for n, d in enumerate((*ROB_DOMAINS, "overall")):
+                    judgment = r.rob.get(d)
+                    if judgment not in ROB_COLOURS:
+                        continue
+                    cx = cols.rob_x0 + (n + 0.5) * ROB_COL_MM
+                    table.scatter(
+                        [cx],
+                        [r.y],
+                        s=(ROB_COL_MM * 0.8 * PT_PER_MM) ** 2,
+                        color=ROB_COLOURS[judgment],
+                        edgecolors=INK,
+                        linewidths=0.3,
+                        zorder=3,
+                    )
+                    put(
+                        cx, r.y, ROB_SYMBOLS[judgment], ha="center", size=small, bold=True, zorder=4
+                    )
+
+        # plot column
+        axis = effect_axis(
+            core=[r.est for r in rows if r.est is not None]
+            + [v for r in rows if r.kind in ("total", "subtotal", "pi") for v in (r.lo, r.hi)],
+            full=[v for r in rows if r.kind == "study" for v in (r.lo, r.hi)],
+            measure=measure,
+            limits=settings["xlim"],
+        )
+        ax = fig.add_axes(
+            (
+                cols.plot_x0 / width,
+                (height - rows_bottom) / height,
+                (cols.plot_x1 - cols.plot_x0) / width,
+                (rows_bottom - rows_top) / height,
+            )
+        )
+        _draw_plot(ax, rows, axis, rows_top, rows_bottom, row_mm)
+        if favours:
+            fy = rows_bottom + axis_h + small_line / 2
+            span = cols.plot_x1 - cols.plot_x0
+            null_x = cols.plot_x0 + (axis.null - axis.lower) / (axis.upper - axis.lower) * span
+            left_x = max(null_x - 1.0, cols.plot_x0 + text_width_mm(favours[0], small))
+            right_x = min(null_x + 1.0, cols.plot_x1 - text_width_mm(favours[1], small))
+            put(left_x, fy, favours[0], ha="right", size=small, gid="favours-left")
+            put(right_x, fy, favours[1], ha="left", size=small, gid="favours-right")
+        for n, (gid, text) in enumerate(footer):
+            put(MARGIN_MM, footer_top + (n + 0.5) * small_line, text, size=small, gid=gid)
+    return fig
+
+
+def _draw_plot(ax, rows: list[Row], axis, top: float, bottom: float, row_mm: float) -> None:
+    """Squares, whiskers (arrows off-axis), diamonds, the prediction-interval bar, null line."""
+    ax.set_xlim(axis.lower, axis.upper)
+    ax.set_ylim(bottom, top)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xticks(axis.ticks, axis.labels)
+    ax.patch.set_alpha(0)
+    ax.axvline(axis.null, color=INK, lw=0.6, zorder=1)
+    weights = [r.weight for r in rows if r.kind == "study" and r.weight]
+    w_max = max(weights) if weights else 1.0
+    for r in rows:
+        if r.kind == "study":
+            lo_c, hi_c = axis.clip(r.lo), axis.clip(r.hi)
+            ax.plot([lo_c, hi_c], [r.y, r.y], color=INK, lw=0.7, zorder=2, solid_capstyle="butt")
+            if r.lo < axis.lower:
+                ax.plot([axis.lower], [r.y], marker="<", ms=2.6, color=INK, clip_on=False, zorder=2)
+            if r.hi > axis.upper:
+                ax.plot([axis.upper], [r.y], marker=">", ms=2.6, color=INK, clip_on=False, zorder=2)
+            if axis.lower <= r.est <= axis.upper:
+                side = MIN_SQUARE_MM + (MAX_SQUARE_MM - MIN_SQUARE_MM) * math.sqrt(
+                    (r.weight or 0) / w_max
+                )
+                ax.scatter(
+                    [r.est],
+                    [r.y],
+                    s=(side * PT_PER_MM) ** 2,
+                    marker="s",
+                    color=STUDY_COLOUR,
+                    linewidths=0,
+                    zorder=3,
+                )
+        elif r.kind in ("total", "subtotal"):
+            half = 0.32 * row_mm
+            lo_c, hi_c, est_c = axis.clip(r.lo), axis.clip(r.hi), axis.clip(r.est)
+            ax.fill(
+                [lo_c, est_c, hi_c, est_c],
+                [r.y, r.y - half, r.y, r.y + half],
+                color=POOLED_COLOUR if r.kind == "total" else GREY,
+                lw=0,
+                zorder=3,
+            )
+            if r.kind == "total":
+                ax.plot(
+                    [r.est, r.est],
+                    [top, r.y - half],
+                    color=LIGHT_GREY,
+                    lw=0.6,
+                    ls=(0, (2, 2)),
+                    zorder=1,
+                )
+        elif r.kind == "pi":
+            half = 0.14 * row_mm
+            lo_c, hi_c = axis.clip(r.lo), axis.clip(r.hi)
+            ax.fill(
+                [lo_c, hi_c, hi_c, lo_c],
+                [r.y - half, r.y - half, r.y + half, r.y + half],
+                color=PI_COLOUR,
+                lw=0,
+                zorder=3,
+            )
+            if r.lo < axis.lower:
+                ax.plot([axis.lower], [r.y], marker="<", ms=2.6, color=PI_COLOUR, clip_on=False)
+            if r.hi > axis.upper:
+                ax.plot([axis.upper], [r.y], marker=">", ms=2.6, color=PI_COLOUR, clip_on=False)
+
+
+def forest_caption(outcome: dict, settings: dict | None = None) -> tuple[str, str]:
+    """(caption, alt text) of the forest plot of ``outcome``."""
+    settings = {**DEFAULT_SETTINGS, **(settings or {})}
+    pooled, measure = outcome["pooled"], outcome["measure"]
+    digits = settings["digits"]
+    name = MEASURE_NAMES.get(measure, measure).lower()
+    level = _level_pct(pooled)
+    ratio = " (log scale)" if is_ratio(measure) else ""
+    caption = (
+        f"Forest plot of {outcome['label']}: {name} ({settings['experimental_label']} vs "
+        f"{settings['control_label'].lower()}) with {level}% confidence intervals{ratio}, "
+        f"{_model_text(pooled).lower()} model. Squares: study estimates, area proportional to "
+        f"the weight; diamond: pooled estimate and its {level}% CI"
+    )
+    if settings["prediction_interval"] and pooled.get("pi_lower") is not None:
+        caption += f"; red bar: {level}% prediction interval"
+    caption += "."
+    est = fmt_num(display(pooled["estimate"], measure), digits)
+    lo = fmt_num(display(pooled["ci_lower"], measure), digits)
+    hi = fmt_num(display(pooled["ci_upper"], measure), digits)
+    k = len(outcome["studies"])
+    alt = (
+        f"Forest plot of {k} {'study' if k == 1 else 'studies'} for {outcome['label']}. "
+        f"Pooled {name} {est} ({level}% CI {lo} to {hi}). {_heterogeneity_text(pooled, digits)}."
+    )
+    return caption, alt
+
+
+__all__ = ["DEFAULT_SETTINGS", "forest_caption", "forest_plot", "rob_for_outcome"]

@@ -1,0 +1,154 @@
+"""One look for every figure: font, sizes, colours, and the settings that make output
+deterministic.
+
+- One font family, DejaVu Sans (Debian ``fonts-dejavu-core``, installed by the Makefile), at
+  7 pt body and 6 pt small text — legible at print size in a journal column.
+- Widths fit journal layouts: one column 84 mm, full page 174 mm; heights at most 234 mm.
+- Risk-of-bias colours are robvis's "cochrane" palette, always paired with a symbol
+  (+, −, ×, ?) so the judgment reads without colour (McGuinness & Higgins 2021, robvis,
+  Res Synth Methods 12(1):55-61).
+- SVG keeps text as text (``svg.fonttype = "none"``), uses a fixed hash salt for element ids and
+  carries no date, so the same data give byte-identical files.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextPath
+
+FONT_FAMILY = "DejaVu Sans"
+FONT_SIZE = 7.0
+SMALL_SIZE = 6.0
+TITLE_SIZE = 7.5
+
+MM_PER_INCH = 25.4
+PT_PER_INCH = 72.0
+COLUMN_WIDTH_MM = 84.0
+PAGE_WIDTH_MM = 174.0
+MAX_HEIGHT_MM = 234.0
+
+PNG_DPI = 300
+
+INK = "#1a1a1a"
+GREY = "#6e6e6e"
+LIGHT_GREY = "#d9d9d9"
+STUDY_COLOUR = "#3b5b92"
+POOLED_COLOUR = "#1a1a1a"
+PI_COLOUR = "#b2182b"
+IMPUTED_COLOUR = "#b2182b"
+
+#: RoB 2 judgments in display order, with robvis colours and the colour-free symbol.
+ROB_JUDGMENTS = ("low", "some concerns", "high", "no information")
+ROB_COLOURS = {
+    "low": "#02C100",
+    "some concerns": "#E2DF07",
+    "high": "#BF0000",
+    "no information": "#4EA1F7",
+}
+ROB_SYMBOLS = {"low": "+", "some concerns": "\u2212", "high": "\u00d7", "no information": "?"}
+ROB_LABELS = {
+    "low": "Low risk",
+    "some concerns": "Some concerns",
+    "high": "High risk",
+    "no information": "No information",
+}
+ROB_DOMAINS = ("d1", "d2", "d3", "d4", "d5")
+ROB_DOMAIN_NAMES = {
+    "d1": "Randomisation process",
+    "d2": "Deviations from intended interventions",
+    "d3": "Missing outcome data",
+    "d4": "Measurement of the outcome",
+    "d5": "Selection of the reported result",
+    "overall": "Overall",
+}
+
+RC_PARAMS = {
+    "font.family": "sans-serif",
+    "font.sans-serif": [FONT_FAMILY],
+    "font.size": FONT_SIZE,
+    "mathtext.fontset": "dejavusans",
+    "axes.linewidth": 0.6,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "axes.labelsize": FONT_SIZE,
+    "xtick.labelsize": SMALL_SIZE,
+    "ytick.labelsize": SMALL_SIZE,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "xtick.major.size": 2.5,
+    "ytick.major.size": 2.5,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "text.color": INK,
+    "lines.linewidth": 0.8,
+    "legend.fontsize": SMALL_SIZE,
+    "legend.frameon": False,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "mscs-meta-figures",
+    "svg.image_inline": True,
+    "path.simplify": False,
+}
+
+
+@contextmanager
+def figure_style():
+    """Apply the project's rcParams while a figure is made or saved."""
+    with matplotlib.rc_context(RC_PARAMS):
+        yield
+
+
+def mm(value_mm: float) -> float:
+    """Millimetres to inches (matplotlib's figure unit)."""
+    return value_mm / MM_PER_INCH
+
+
+def new_figure(width_mm: float, height_mm: float) -> Figure:
+    """A pyplot-free figure of the given size (no global state, nothing to close)."""
+    return Figure(figsize=(mm(width_mm), mm(height_mm)))
+
+
+@lru_cache(maxsize=4096)
+def text_width_mm(text: str, size: float = FONT_SIZE, weight: str = "normal") -> float:
+    """Width of one line of text set in the project font, in millimetres (from the glyph
+    outlines, so it does not depend on a renderer)."""
+    if not text:
+        return 0.0
+    prop = FontProperties(family=FONT_FAMILY, size=size, weight=weight)
+    # TextPath ignores trailing spaces; their advance is added back as a 0.32 em estimate.
+    trailing = len(text) - len(text.rstrip(" "))
+    extents = TextPath((0, 0), text, size=size, prop=prop).get_extents()
+    width_pt = max(extents.x1, 0.0) + trailing * 0.32 * size
+    return width_pt * MM_PER_INCH / PT_PER_INCH
+
+
+def line_height_mm(size: float = FONT_SIZE, spacing: float = 1.25) -> float:
+    """Baseline-to-baseline distance for text of ``size`` points."""
+    return size * spacing * MM_PER_INCH / PT_PER_INCH
+
+
+def wrap_text(text: str, width_mm: float, size: float = FONT_SIZE, weight: str = "normal"):
+    """Greedy word wrap to a measured width; a single word longer than the width is broken."""
+    lines: list[str] = []
+    for paragraph in str(text).split("\n"):
+        current = ""
+        for word in paragraph.split(" "):
+            candidate = word if not current else f"{current} {word}"
+            if text_width_mm(candidate, size, weight) <= width_mm:
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            current = word
+            while text_width_mm(current, size, weight) > width_mm and len(current) > 1:
+                cut = len(current) - 1
+                while cut > 1 and text_width_mm(current[:cut] + "-", size, weight) > width_mm:
+                    cut -= 1
+                lines.append(current[:cut] + "-")
+                current = current[cut:]
+        lines.append(current)
+    return lines
