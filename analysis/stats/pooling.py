@@ -20,7 +20,7 @@ from analysis.stats.heterogeneity import (
     tau2_confint,
 )
 from analysis.stats.linear_model import WeightedFit, typical_within_variance, weighted_fit
-from analysis.stats.tau2 import TAU2_METHODS, estimate_tau2
+from analysis.stats.tau2 import TAU2_METHODS, estimate_tau2, log_likelihood
 
 FIXED_METHODS = ("FE",)
 RMA_METHODS = FIXED_METHODS + TAU2_METHODS
@@ -125,23 +125,6 @@ def knapp_hartung_factor(fit: WeightedFit, k: int, p: int, test: str) -> float:
     return max(1.0, s2) if test == "adhoc" else s2
 
 
-def log_likelihood(fit: WeightedFit, vi: np.ndarray, tau2: float, method: str) -> float:
-    """Log-likelihood at the estimate: restricted for REML, ordinary otherwise (as metafor).
-
-    Notes
-    -----
-    ML:   −½ k log 2π − ½ Σ log(vi + tau²) − ½ yᵀPy
-    REML: −½ (k−p) log 2π + ½ log|XᵀX| − ½ Σ log(vi + tau²) − ½ log|XᵀWX| − ½ yᵀPy
-    """
-    k, p = fit.X.shape
-    ll = -0.5 * np.sum(np.log(vi + tau2)) - 0.5 * fit.rss
-    if method == "REML":
-        logdet_xx = np.linalg.slogdet(fit.X.T @ fit.X)[1]
-        logdet_xwx = -np.linalg.slogdet(fit.cov)[1]
-        return float(ll - 0.5 * (k - p) * np.log(2 * np.pi) + 0.5 * logdet_xx - 0.5 * logdet_xwx)
-    return float(ll - 0.5 * k * np.log(2 * np.pi))
-
-
 def rma(
     yi,
     vi,
@@ -149,6 +132,7 @@ def rma(
     test: str = "z",
     level: float = 0.95,
     measure: str = "GEN",
+    tau2: float | None = None,
 ) -> MetaResult:
     """Fit the common-effect (``method="FE"``) or random-effects model to yi with variances vi.
 
@@ -157,7 +141,8 @@ def rma(
     Weights w = 1/(vi + tau²); μ̂ = Σ w y / Σ w; SE = √(1/Σw) (times the Knapp–Hartung factor
     for ``test`` "knha" or "adhoc", with t(k−1) quantiles). Heterogeneity: Cochran's Q with
     weights 1/vi, I² and H² from tau² and from Q, the Q-profile CI for tau², and the prediction
-    interval (k ≥ 3).
+    interval (k ≥ 3). A given ``tau2`` is used as fixed instead of estimated (metafor's
+    ``tau2=`` argument); there is then no confidence interval for it.
 
     References
     ----------
@@ -188,11 +173,24 @@ def rma(
     X = np.ones((k, 1))
     p = 1
 
-    tau2 = 0.0 if method == "FE" else estimate_tau2(yi, vi, X, method)
+    fixed_tau2 = tau2 is not None
+    if method == "FE":
+        tau2 = 0.0
+    elif fixed_tau2:
+        if not tau2 >= 0:
+            raise ValueError(f"a fixed tau2 must be 0 or more; got {tau2!r}")
+    else:
+        tau2 = estimate_tau2(yi, vi, X, method)
     fit = weighted_fit(yi, vi, X, tau2)
     s2_kh = knapp_hartung_factor(fit, k, p, test) if k > p else 1.0
     df = k - p if test != "z" else None
     estimate = float(fit.beta[0])
+    if s2_kh <= 0:
+        raise AnalysisError(
+            "all studies have the same effect size, so the Knapp–Hartung variance factor is 0 "
+            "and the confidence interval collapses to a point; use the z-based or the modified "
+            "Knapp–Hartung (adhoc) interval"
+        )
     se = float(np.sqrt(s2_kh * fit.cov[0, 0]))
     stat, pval, ci_lb, ci_ub = _z_or_t(estimate, se, df, level)
 
@@ -207,9 +205,14 @@ def rma(
         else:
             s2 = typical_within_variance(vi, X)
             i2, h2 = i2_h2_from_tau2(tau2, s2)
-            tau2_ci = tau2_confint(yi, vi, X, level, s2, tau2)
+            tau2_ci = None if fixed_tau2 else tau2_confint(yi, vi, X, level, s2, tau2)
     else:
         q = q_df = q_pval = i2_q = h2_q = i2 = h2 = tau2_ci = None
+    if method != "FE" and not fixed_tau2 and tau2 == 0 and k > 1:
+        notes.append(
+            f"tau² was estimated as 0 ({method}): the random-effects model gives the same result "
+            "as the common-effect model"
+        )
     pi = prediction_interval(estimate, se, tau2, k, level)
     if pi is None and k > 1:
         notes.append(f"k = {k}: the prediction interval needs at least 3 studies")
@@ -241,6 +244,6 @@ def rma(
         weights_pct=weights,
         yi=yi,
         vi=vi,
-        loglik=log_likelihood(fit, vi, tau2, method),
+        loglik=log_likelihood(yi, vi, X, tau2, restricted=method == "REML"),
         notes=tuple(notes),
     )

@@ -116,21 +116,51 @@ def _fisher_scoring(yi, vi, X, step, method: str) -> float:
     )
 
 
+def log_likelihood(yi, vi, X, tau2: float, restricted: bool) -> float:
+    """Log-likelihood of the random-effects model at tau2: restricted (REML) or ordinary (ML).
+
+    Notes
+    -----
+    ML:   −½ k log 2π − ½ Σ log(vi + tau²) − ½ yᵀPy
+    REML: −½ (k−p) log 2π + ½ log|XᵀX| − ½ Σ log(vi + tau²) − ½ log|XᵀWX| − ½ yᵀPy
+    (metafor's definitions, including the ½ log|XᵀX| term of its REML likelihood).
+    """
+    k, p = X.shape
+    fit = weighted_fit(yi, vi, X, tau2)
+    ll = -0.5 * np.sum(np.log(vi + tau2)) - 0.5 * fit.rss
+    if restricted:
+        logdet_xx = np.linalg.slogdet(X.T @ X)[1]
+        logdet_xwx = -np.linalg.slogdet(fit.cov)[1]
+        return float(ll - 0.5 * (k - p) * np.log(2 * np.pi) + 0.5 * logdet_xx - 0.5 * logdet_xwx)
+    return float(ll - 0.5 * k * np.log(2 * np.pi))
+
+
+def _boundary_check(yi, vi, X, tau2: float, restricted: bool) -> float:
+    """metafor's check after Fisher scoring: if the likelihood at tau² = 0 exceeds that at the
+    solution (by more than R's ``uniroot`` tolerance), scoring stopped at a local maximum and
+    tau² = 0 is returned instead (e.g. ML on ``dat.gibson2002``, mean differences)."""
+    if tau2 > 1e-5:
+        at_zero = log_likelihood(yi, vi, X, 0.0, restricted)
+        if at_zero - log_likelihood(yi, vi, X, tau2, restricted) > R_UNIROOT_TOL:
+            return 0.0
+    return tau2
+
+
 def maximum_likelihood(yi, vi, X) -> float:
     """Maximum-likelihood estimator (Fisher scoring).
 
     Notes
     -----
-    Step = (yᵀPPy − Σw) / Σw², w = 1/(vi + tau²).
+    Step = (yᵀPPy − Σw) / Σw², w = 1/(vi + tau²); then metafor's check against a local
+    maximum (:func:`_boundary_check`).
 
     References
     ----------
     Hardy RJ, Thompson SG (1996). A likelihood approach to meta-analysis with random effects.
     Stat Med 15(6):619-629. Viechtbauer W (2005), J Educ Behav Stat 30(3):261-293.
     """
-    return _fisher_scoring(
-        yi, vi, X, lambda f: (np.sum(f.py**2) - f.w.sum()) / np.sum(f.w**2), "ML"
-    )
+    step = lambda f: (np.sum(f.py**2) - f.w.sum()) / np.sum(f.w**2)  # noqa: E731
+    return _boundary_check(yi, vi, X, _fisher_scoring(yi, vi, X, step, "ML"), restricted=False)
 
 
 def restricted_maximum_likelihood(yi, vi, X) -> float:
@@ -138,7 +168,7 @@ def restricted_maximum_likelihood(yi, vi, X) -> float:
 
     Notes
     -----
-    Step = (yᵀPPy − tr P) / tr PP.
+    Step = (yᵀPPy − tr P) / tr PP; then metafor's check against a local maximum.
 
     References
     ----------
@@ -147,9 +177,8 @@ def restricted_maximum_likelihood(yi, vi, X) -> float:
     Raudenbush SW (2009). Analyzing effect sizes: random-effects models. In: Cooper H, Hedges
     LV, Valentine JC (eds). The Handbook of Research Synthesis and Meta-Analysis, 2nd ed.
     """
-    return _fisher_scoring(
-        yi, vi, X, lambda f: (np.sum(f.py**2) - f.trace_p()) / f.trace_pp(), "REML"
-    )
+    step = lambda f: (np.sum(f.py**2) - f.trace_p()) / f.trace_pp()  # noqa: E731
+    return _boundary_check(yi, vi, X, _fisher_scoring(yi, vi, X, step, "REML"), restricted=True)
 
 
 def empirical_bayes(yi, vi, X) -> float:
