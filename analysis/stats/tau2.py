@@ -1,9 +1,10 @@
 """Estimators of the between-study variance tau² (metafor ``rma.uni`` ``method=``).
 
 Closed forms (DL, HE, HS, SJ) follow metafor exactly. The iterative estimators (ML, REML, EB)
-use metafor's Fisher scoring with step halving but a far tighter convergence threshold, and PM
-solves its estimating equation with R's ``uniroot`` algorithm as metafor does; all are truncated at zero, and a solver that
-does not converge raises :class:`~analysis.errors.AnalysisError` instead of returning a number.
+use metafor's Fisher scoring with step halving, but stop at a change in tau² of 1e-12 instead
+of metafor's 1e-5; PM solves its estimating equation with R's ``uniroot`` algorithm as metafor
+does. All are truncated at zero, and a solver that does not converge raises
+:class:`~analysis.errors.AnalysisError` instead of returning a number.
 """
 
 from __future__ import annotations
