@@ -33,8 +33,17 @@ class Problem:
         if self.value is None or self.value == "":
             got = "empty" if self.value == "" else "missing"
         else:
-            got = repr(self.value) if isinstance(self.value, str) else str(self.value)
+            got = _show(self.value)
         return f"{where}: {got} — expected {self.expected}"
+
+
+def _show(value: object) -> str:
+    """A value as the user typed it: text quoted, whole floats without ".0"."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 class DataError(Exception):
