@@ -50,8 +50,9 @@ def summary(review: Review) -> str:
         )
     lines += [
         "",
-        f"Adverse events: {len(review.adverse_events)} rows, "
-        f"{sum(a.serious for a in review.adverse_events)} of them serious",
+        f"Adverse events: {len(review.adverse_events)} rows; serious events: "
+        f"{sum(a.events1 + a.events2 for a in review.adverse_events if a.serious)} "
+        f"(in {sum(a.serious for a in review.adverse_events)} rows for serious events)",
         f"Risk of bias (RoB 2): {len(review.risk_of_bias)} assessments",
         f"PRISMA: {review.prisma.identified} records identified, "
         f"{review.prisma.included_studies} studies included",

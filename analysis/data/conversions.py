@@ -16,13 +16,14 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-#: conversion methods -> (short source, references.bib key of the source(s))
+#: conversion methods -> (short source, BibTeX keys of the source(s), in data/references.bib or
+#: the methods bibliography report/references.bib)
 METHODS = {
-    "se": ("Cochrane Handbook 6.5.2.2", "higgins2024handbook"),
-    "ci": ("Cochrane Handbook 6.5.2.2", "higgins2024handbook"),
-    "median_range": ("Luo et al. 2018; Wan et al. 2014", "luo2018optimally; wan2014estimating"),
-    "median_iqr": ("Luo et al. 2018; Wan et al. 2014", "luo2018optimally; wan2014estimating"),
-    "median_iqr_range": ("Luo et al. 2018; Shi et al. 2020", "luo2018optimally; shi2020optimally"),
+    "se": ("Cochrane Handbook 6.5.2.2", "higgins2024"),
+    "ci": ("Cochrane Handbook 6.5.2.2", "higgins2024"),
+    "median_range": ("Luo et al. 2018; Wan et al. 2014", "luo2018; wan2014"),
+    "median_iqr": ("Luo et al. 2018; Wan et al. 2014", "luo2018; wan2014"),
+    "median_iqr_range": ("Luo et al. 2018; Shi et al. 2020", "luo2018; shi2020"),
 }
 #: arms smaller than this get a t quantile in the CI -> SD conversion (Cochrane Handbook 6.5.2.2)
 T_DISTRIBUTION_BELOW = 60

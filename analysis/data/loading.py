@@ -47,7 +47,7 @@ from analysis.data.validation import (
     sd_looks_like_se,
 )
 from analysis.errors import DataError, Problem
-from analysis.paths import DATA_DIR
+from analysis.paths import DATA_DIR, METHODS_BIB, ROOT
 
 REVIEW_FILE = "review.yml"
 PRISMA_FILE = "prisma.yml"
@@ -127,7 +127,10 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
     _check_completeness(studies, specs, outcome_data, rob, problems)
     _warn_sd_like_se(outcome_data, specs, by_id, tables["outcomes"], problems)
     _warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
-    _warn_conversion_references(outcome_data, bib_keys, tables["outcomes"], problems)
+    methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
+    _warn_conversion_references(
+        outcome_data, (bib_keys or []) + methods_keys, tables["outcomes"], problems
+    )
     problems.raise_errors()
 
     order = {s.study_id: i for i, s in enumerate(studies)}
@@ -911,17 +914,17 @@ def _warn_change_scores(outcome_data, specs, table, problems: Problems) -> None:
                 )
 
 
-def _warn_conversion_references(outcome_data, bib_keys, table, problems: Problems) -> None:
-    if bib_keys is None:
-        return
+def _warn_conversion_references(outcome_data, keys, table, problems: Problems) -> None:
+    """Warn when a conversion's published method is in neither bibliography."""
     for r in outcome_data:
         for c in r.conversions:
             for key in c.bibkey.split("; "):
-                if key not in bib_keys:
+                if key not in keys:
                     problems.warn(
                         table.source,
                         r.row,
                         None,
                         key,
-                        f"a {BIB_FILE} entry for the conversion method cited ({c.source})",
+                        f"an entry in {BIB_FILE} or {METHODS_BIB.relative_to(ROOT)} for the "
+                        f"conversion method cited ({c.source})",
                     )
