@@ -166,15 +166,15 @@ def rma(
     notes: list[str] = []
     if k == 1:
         notes.append(
-            "k = 1: the pooled result is the single study's own estimate; heterogeneity, "
-            "tau² and the prediction interval cannot be estimated"
+            "k = 1: the pooled result is the single study's own estimate (z-based CI); "
+            "heterogeneity, tau² and the prediction interval cannot be estimated"
         )
-        method, test = "FE", "z"
+        test = "z"
     X = np.ones((k, 1))
     p = 1
 
     fixed_tau2 = tau2 is not None
-    if method == "FE":
+    if method == "FE" or k == 1:
         tau2 = 0.0
     elif fixed_tau2:
         if not tau2 >= 0:
