@@ -125,3 +125,11 @@ def test_too_few_studies_is_a_stated_error():
     for func in (egger_test, begg_test, trim_and_fill):
         with pytest.raises(AnalysisError, match="at least 3 studies"):
             func(model)
+
+
+def test_equal_variances_are_a_stated_error():
+    model = rma([0.1, 0.3, 0.2, 0.5], [0.04] * 4)
+    for func in (egger_test, begg_test, trim_and_fill):
+        with pytest.raises(AnalysisError, match="same sampling variance"):
+            func(model)
+    assert trim_and_fill(model, side="left").side == "left"

@@ -28,6 +28,15 @@ CAVEAT = (
 )
 
 
+def _require_varying_precision(vi: np.ndarray, what: str) -> None:
+    """Tests of small-study effects relate effects to precision: they need it to vary."""
+    if np.ptp(vi) == 0:
+        raise AnalysisError(
+            f"{what} is undefined: every study has the same sampling variance, so effects "
+            "cannot be related to precision"
+        )
+
+
 def small_study_caveat(k: int) -> str | None:
     """The Cochrane caveat when k < 10, else None."""
     return CAVEAT if k < MIN_STUDIES_FOR_TESTS else None
@@ -85,6 +94,7 @@ def egger_test(model: MetaResult) -> EggerTest:
     k = len(yi)
     if k < 3:
         raise AnalysisError(f"Egger's test needs at least 3 studies; there are {k}")
+    _require_varying_precision(vi, "Egger's test")
     X = np.column_stack([np.ones(k), np.sqrt(vi)])
     fit = weighted_fit(yi, vi, X)
     cov = knapp_hartung_factor(fit, k, 2, "knha") * fit.cov
@@ -190,6 +200,7 @@ def begg_test(model: MetaResult) -> BeggTest:
     k = len(yi)
     if k < 3:
         raise AnalysisError(f"Begg's test needs at least 3 studies; there are {k}")
+    _require_varying_precision(vi, "Begg's test")
     w = 1 / vi
     theta = np.sum(w * yi) / np.sum(w)
     deviates = (yi - theta) / np.sqrt(vi - 1 / np.sum(w))
@@ -239,6 +250,7 @@ def asymmetry_side(yi, vi, method: str) -> str:
     """Side on which studies are presumed missing, as metafor: fit
     ``rma(yi, vi, mods = sqrt(vi), method)``; a negative slope means small studies sit to the
     left, so the missing ones are on the "right"; otherwise "left"."""
+    _require_varying_precision(vi, "the side of the missing studies")
     X = np.column_stack([np.ones(len(yi)), np.sqrt(vi)])
     _, fit = mixed_effects_fit(yi, vi, X, method)
     return "right" if fit.beta[1] < 0 else "left"

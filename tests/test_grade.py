@@ -1,0 +1,113 @@
+"""GRADE summary of findings: suggestions from the data, reviewer overrides, absolute effects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis.data.schema import GradeJudgment
+from analysis.grade import (
+    GradeRules,
+    absolute_effect,
+    grade_outcome,
+    optimal_information_size,
+    suggest_inconsistency,
+    suggest_risk_of_bias,
+)
+from analysis.stats.pooling import rma
+from analysis.stats.small_study import egger_test
+
+RULES = GradeRules()
+
+
+def test_risk_of_bias_by_share_of_weight():
+    w = [40.0, 30.0, 20.0, 10.0]
+    assert suggest_risk_of_bias(w, ["high", "high", "low", "low"], RULES).downgrade == 2  # 70%
+    assert suggest_risk_of_bias(w, ["low", "high", "low", "low"], RULES).downgrade == 1  # 30%
+    assert suggest_risk_of_bias(w, ["some concerns", "low", "high", "low"], RULES).downgrade == 1
+    assert suggest_risk_of_bias(w, ["low", "low", "some concerns", "high"], RULES).downgrade == 0
+    unknown = suggest_risk_of_bias(w, ["low", None, "low", "low"], RULES)
+    assert unknown.downgrade == 0 and "not assessed" in unknown.reason
+
+
+def test_inconsistency_needs_high_i2_and_a_prediction_interval_through_no_effect():
+    heterogeneous = rma([-1.2, 0.3, -0.9, 0.5, -0.2], [0.02, 0.03, 0.02, 0.03, 0.02])
+    assert heterogeneous.i2_pct > 75 and heterogeneous.pi_lb < 0 < heterogeneous.pi_ub
+    assert suggest_inconsistency(heterogeneous, RULES).downgrade == 2
+    consistent = rma([-0.50, -0.52, -0.48, -0.51], [0.02, 0.02, 0.02, 0.02])
+    rating = suggest_inconsistency(consistent, RULES)
+    assert rating.downgrade == 0 and rating.reason.startswith("I² = 0%")
+    same_direction = rma([-2.0, -0.6, -1.5, -0.8, -1.2, -1.0, -1.4, -0.9, -1.3, -1.1], [0.002] * 10)
+    assert same_direction.i2_pct > 75 and same_direction.pi_ub < 0
+    assert suggest_inconsistency(same_direction, RULES).downgrade == 0
+
+
+def test_optimal_information_size_formulas():
+    z2 = (1.959963984540054 + 0.8416212335729143) ** 2
+    assert optimal_information_size("SMD", None, RULES) == 2 * np.ceil(2 * z2 / 0.04)  # 786
+    p0, p1 = 0.2, 0.15
+    per_arm = z2 * (p0 * (1 - p0) + p1 * (1 - p1)) / (p0 - p1) ** 2
+    assert optimal_information_size("RR", 0.2, RULES) == 2 * np.ceil(per_arm)
+
+
+def _smd_pooled():
+    yi = np.array([-0.9, -0.6, -0.4, -0.8, -0.7, -0.5])
+    return rma(yi, np.array([0.08, 0.07, 0.09, 0.08, 0.1, 0.06]), measure="SMD")
+
+
+def test_grade_outcome_suggested_from_data_and_overridden():
+    pooled = _smd_pooled()
+    rob = ["high", "low", "low", "low", "some concerns", "low"]
+    row = grade_outcome("sledai", "SLEDAI", "SMD", pooled, 180, rob, egger=egger_test(pooled))
+    ratings = {r.domain: r for r in row.ratings}
+    assert ratings["imprecision"].downgrade == 1  # CI excludes 0, 180 < OIS 786
+    assert "fewer than the optimal information size of 786" in ratings["imprecision"].reason
+    assert (
+        ratings["publication_bias"].downgrade == 0
+        and "too few" in ratings["publication_bias"].reason
+    )
+    assert row.certainty == {0: "high", 1: "moderate", 2: "low"}[row.levels_down]
+    override = {"indirectness": GradeJudgment("sledai", "indirectness", 2, "surrogate outcome")}
+    overridden = grade_outcome("sledai", "SLEDAI", "SMD", pooled, 180, rob, judgments=override)
+    indirect = {r.domain: r for r in overridden.ratings}["indirectness"]
+    assert (indirect.downgrade, indirect.source, indirect.suggested) == (2, "reviewer", 0)
+    assert overridden.levels_down == row.levels_down + 2
+    out = overridden.to_dict()
+    assert "Indirectness: surrogate outcome" in out["footnotes"]
+    assert out["certainty"] == ("very low" if overridden.levels_down >= 3 else "low")
+
+
+def test_certainty_floor_is_very_low():
+    pooled = rma([0.1, 0.3, -0.2], [0.2, 0.3, 0.25], measure="SMD")
+    judgments = {d: GradeJudgment("x", d, 2, "serious") for d in ("risk_of_bias", "indirectness")}
+    row = grade_outcome("x", "X", "SMD", pooled, 60, ["high"] * 3, judgments=judgments)
+    assert row.levels_down >= 4 and row.certainty == "very low"
+
+
+def test_absolute_effect_per_1000_for_risk_ratio():
+    pooled = rma(np.log([0.5, 0.7, 0.6]), [0.04, 0.05, 0.03], measure="RR")
+    effect = absolute_effect("RR", pooled, 0.2, lower_is_better=True)
+    assert effect.intervention_risk == pytest.approx(0.2 * np.exp(pooled.estimate))
+    assert effect.difference == pytest.approx(1000 * 0.2 * (np.exp(pooled.estimate) - 1))
+    assert effect.difference_lb < effect.difference < effect.difference_ub
+    row = grade_outcome(
+        "ae", "AE", "RR", pooled, 300, ["low"] * 3, control_events=30, control_n=150
+    )
+    out = row.to_dict()
+    assert out["relative"]["estimate"] == pytest.approx(np.exp(pooled.estimate))
+    assert out["absolute"]["control_per_1000"] == pytest.approx(200)
+
+
+def test_absolute_effect_for_odds_ratio():
+    pooled = rma(np.log([2.0, 2.0]), [0.04, 0.04], method="FE", measure="OR")
+    effect = absolute_effect("OR", pooled, 0.5, lower_is_better=True)
+    assert effect.intervention_risk == pytest.approx(2 / 3)
+
+
+def test_smd_interpretation_words():
+    effect = absolute_effect("SMD", _smd_pooled(), None, lower_is_better=True)
+    assert effect.kind == "smd"
+    assert effect.interpretation.startswith("a moderate effect: values lower with the intervention")
+    assert "favouring the intervention" in effect.interpretation
+    tiny = rma([0.05, -0.02, 0.1], [0.05, 0.05, 0.05], measure="SMD")
+    assert absolute_effect("SMD", tiny, None, True).interpretation.startswith("a trivial")
