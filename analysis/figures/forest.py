@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from analysis.figures.rob import rob_for_outcome
 from analysis.figures.scale import (
     MEASURE_NAMES,
     METHOD_NAMES,
@@ -127,19 +128,6 @@ def _arm_text(study: dict, key: str, arm_digits: int) -> str:
     if key.startswith(("n", "events")):
         return fmt_num(value, 0)
     return fmt_num(value, arm_digits)
-
-
-def rob_for_outcome(rob: list[dict] | None, outcome_id: str | None) -> dict[str, dict]:
-    """study_id -> RoB 2 entry for this outcome: the outcome-specific entry where there is one,
-    otherwise the entry that applies to all outcomes (``outcome`` null)."""
-    chosen: dict[str, dict] = {}
-    for entry in rob or []:
-        if entry.get("outcome") in (None, ""):
-            chosen.setdefault(entry["study_id"], entry)
-    for entry in rob or []:
-        if outcome_id is not None and entry.get("outcome") == outcome_id:
-            chosen[entry["study_id"]] = entry
-    return chosen
 
 
 def _heterogeneity_text(res: dict, digits: int) -> str:
@@ -673,4 +661,4 @@ def forest_caption(outcome: dict, settings: dict | None = None) -> tuple[str, st
     return caption, alt
 
 
-__all__ = ["DEFAULT_SETTINGS", "forest_caption", "forest_plot", "rob_for_outcome"]
+__all__ = ["DEFAULT_SETTINGS", "forest_caption", "forest_plot"]
