@@ -9,12 +9,12 @@ a zero cell and tables without events in either arm left out (metafor's ``drop00
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as sps
 
 from analysis.errors import AnalysisError
+from analysis.stats.distributions import chi2_sf
 from analysis.stats.effect_sizes import BINARY_MEASURES, binary
 from analysis.stats.heterogeneity import i2_from_q
-from analysis.stats.pooling import MetaResult, check_choice
+from analysis.stats.pooling import MetaResult, check_choice, wald_test
 
 
 def _cells(events1, n1, events2, n2):
@@ -22,22 +22,16 @@ def _cells(events1, n1, events2, n2):
     return a, n1 - a, c, n2 - c, n1, n2, n1 + n2
 
 
-def _wald(estimate: float, se: float, level: float):
-    crit = sps.norm.ppf(1 - (1 - level) / 2)
-    stat = estimate / se
-    return stat, 2 * sps.norm.sf(abs(stat)), estimate - crit * se, estimate + crit * se
-
-
 def _heterogeneity(q: float, k_yi: int):
     """Q, its p-value, I² (percent, from Q) and H², as rma.mh/rma.peto report them."""
     if k_yi > 1:
         i2, h2 = i2_from_q(q, k_yi - 1)
-        return q, k_yi - 1, float(sps.chi2.sf(q, k_yi - 1)), i2, h2
+        return q, k_yi - 1, float(chi2_sf(q, k_yi - 1)), i2, h2
     return 0.0, 0, None, None, None
 
 
 def _result(measure, method, level, k, estimate, se, q_parts, weights, yi, vi, extra, notes):
-    stat, pval, ci_lb, ci_ub = _wald(estimate, se, level)
+    stat, pval, ci_lb, ci_ub = wald_test(estimate, se, None, level)
     q, q_df, q_pval, i2, h2 = q_parts
     return MetaResult(
         measure=measure,
@@ -182,8 +176,8 @@ def _cmh_tests(a, n1, n2, N, b, c, d, or_mh: float) -> dict:
         numerator = (abs(np.sum(a - n1 / N * xt)) - 0.5) ** 2
         out["CO"] = numerator / np.sum(n1 / N * (n2 / N) * (xt * (yt / N)))
         out["CMH"] = numerator / np.sum(n1 / N * (n2 / N) * (xt * (yt / (N - 1))))
-        out["COp"] = sps.chi2.sf(out["CO"], 1)
-        out["CMHp"] = sps.chi2.sf(out["CMH"], 1)
+        out["COp"] = chi2_sf(out["CO"], 1)
+        out["CMHp"] = chi2_sf(out["CMH"], 1)
     if or_mh == 1:
         N11 = n1 / N * xt
     else:
@@ -202,7 +196,7 @@ def _cmh_tests(a, n1, n2, N, b, c, d, or_mh: float) -> dict:
     k_pos = int(pos.sum())
     out.update(BD=bd, TA=ta, k_pos=k_pos)
     if k_pos > 1:
-        out.update(BDp=sps.chi2.sf(bd, k_pos - 1), TAp=sps.chi2.sf(ta, k_pos - 1))
+        out.update(BDp=chi2_sf(bd, k_pos - 1), TAp=chi2_sf(ta, k_pos - 1))
     return {key: float(v) if key != "k_pos" else v for key, v in out.items()}
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats as sps
 
+from analysis.stats.distributions import chi2_ppf, t_ppf
 from analysis.stats.tau2 import generalized_q, root_of_decreasing
 
 
@@ -54,7 +54,7 @@ def prediction_interval(estimate: float, se: float, tau2: float, k: int, level: 
     """
     if k < 3:
         return None
-    half = sps.t.ppf(1 - (1 - level) / 2, k - 2) * np.sqrt(tau2 + se**2)
+    half = t_ppf(1 - (1 - level) / 2, k - 2) * np.sqrt(tau2 + se**2)
     return float(estimate - half), float(estimate + half)
 
 
@@ -96,8 +96,8 @@ def tau2_confint(yi, vi, X, level: float, s2: float, tau2: float) -> Tau2Interva
     """
     k, p = X.shape
     alpha = 1 - level
-    q_upper = sps.chi2.ppf(1 - alpha / 2, k - p)
-    q_lower = sps.chi2.ppf(alpha / 2, k - p)
+    q_upper = chi2_ppf(1 - alpha / 2, k - p)
+    q_lower = chi2_ppf(alpha / 2, k - p)
     q0 = generalized_q(yi, vi, X, 0.0)
     search_max = max(100.0, 10 * tau2)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy import stats as sps
 
 from analysis.errors import AnalysisError
+from analysis.stats.distributions import chi2_sf, norm_ppf, norm_sf, t_ppf, t_sf
 from analysis.stats.heterogeneity import (
     Tau2Interval,
     i2_from_q,
@@ -91,15 +91,16 @@ class MetaResult:
         return out
 
 
-def _z_or_t(estimate: float, se: float, df: int | None, level: float):
-    """Wald-type test and CI: normal quantiles when df is None, else t(df)."""
+def wald_test(estimate: float, se: float, df: int | None, level: float):
+    """Wald-type test and CI: (stat, p, ci_lb, ci_ub) with normal quantiles when df is None,
+    else t(df)."""
     stat = estimate / se
     if df is None:
-        crit = sps.norm.ppf(1 - (1 - level) / 2)
-        pval = 2 * sps.norm.sf(abs(stat))
+        crit = norm_ppf(1 - (1 - level) / 2)
+        pval = 2 * norm_sf(abs(stat))
     else:
-        crit = sps.t.ppf(1 - (1 - level) / 2, df)
-        pval = 2 * sps.t.sf(abs(stat), df)
+        crit = t_ppf(1 - (1 - level) / 2, df)
+        pval = 2 * t_sf(abs(stat), df)
     return stat, pval, estimate - crit * se, estimate + crit * se
 
 
@@ -192,12 +193,12 @@ def rma(
             "Knapp–Hartung (adhoc) interval"
         )
     se = float(np.sqrt(s2_kh * fit.cov[0, 0]))
-    stat, pval, ci_lb, ci_ub = _z_or_t(estimate, se, df, level)
+    stat, pval, ci_lb, ci_ub = wald_test(estimate, se, df, level)
 
     if k > 1:
         q = weighted_fit(yi, vi, X).rss
         q_df = k - p
-        q_pval = float(sps.chi2.sf(q, q_df))
+        q_pval = float(chi2_sf(q, q_df))
         i2_q, h2_q = i2_from_q(q, q_df)
         if method == "FE":
             i2, h2 = i2_q, h2_q
