@@ -110,13 +110,13 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
     if bib_keys is not None:
         inputs.append(data_dir / BIB_FILE)
 
-    studies = _studies(tables["studies"], bib_keys, problems)
-    by_id = {s.study_id: s for s in studies}
+    studies, by_id = _studies(tables["studies"], bib_keys, problems)
     specs = {o.id: o for o in settings.outcomes}
     outcome_data = _outcome_data(tables["outcomes"], by_id, specs, settings.loaded, problems)
     adverse = _adverse_events(tables["adverse_events"], by_id, problems)
     rob = _risk_of_bias(tables["risk_of_bias"], by_id, specs, settings.loaded, problems)
-    prisma = _prisma(data_dir / PRISMA_FILE, len(studies), tables["studies"], problems)
+    n_listed = len(tables["studies"].rows) if tables["studies"] is not None else None
+    prisma = _prisma(data_dir / PRISMA_FILE, n_listed, problems)
     grade = _grade(data_dir / GRADE_FILE, specs, settings.loaded, problems)
     for name in (PRISMA_FILE, GRADE_FILE):
         if (data_dir / name).exists():
@@ -125,7 +125,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
     if tables["studies"] is not None:
         _check_analysis_columns(settings.analysis, tables["studies"], studies, problems)
     _check_completeness(studies, specs, outcome_data, rob, problems)
-    _warn_sd_like_se(outcome_data, specs, by_id, tables["outcomes"], problems)
+    _warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     _warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
     methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
     _warn_conversion_references(
@@ -428,57 +428,61 @@ def _warn_unknown_columns(table: Table, known, problems: Problems) -> None:
             )
 
 
-def _studies(table: Table | None, bib_keys, problems: Problems) -> list[Study]:
+def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[Study], dict | None]:
+    """The valid studies, and every study_id listed -> its Study, or None if its row is bad.
+
+    The mapping is None when studies.csv could not be read, so that other tables' study ids
+    are then not reported as unknown.
+    """
     if table is None:
-        return []
+        return [], None
     cells = Cells(table, problems)
     if not cells.require_columns(STUDY_COLUMNS):
-        return []
+        return [], None
     extra_columns = [c for c in table.columns if c not in STUDY_COLUMNS]
     numeric_extra = {c for c in extra_columns if _all_numeric(table, c)}
-    studies, seen = [], set()
+    studies, listed = [], {}
     for row in table.rows:
+        errors_before = len(problems.errors)
         sid = cells.text(row, "study_id")
-        if sid in seen:
+        if sid in listed:
             cells._bad(row, "study_id", "a study_id not used in an earlier row")
             continue
         citation = cells.text(row, "citation")
         if citation is not None and bib_keys is not None and citation not in bib_keys:
             cells._bad(row, "citation", f"a citation key defined in {BIB_FILE}")
-        values = {
+        dose = cells.number(row, "dose", positive=True)
+        fields = {
             "year": cells.integer(row, "year", minimum=1900),
             "n1": cells.integer(row, "n1", minimum=2),
             "n2": cells.integer(row, "n2", minimum=2),
-            "dose": cells.number(row, "dose", positive=True),
             "follow_up_weeks": cells.number(row, "follow_up_weeks", required=True, positive=True),
+            **{
+                c: cells.text(row, c)
+                for c in ("label", "country", "msc_source", "secretome", "route", "control")
+            },
         }
-        texts = {
-            c: cells.text(row, c) for c in ("label", "country", "msc_source", "secretome", "route")
-        }
-        control = cells.text(row, "control")
-        dose_unit = cells.text(row, "dose_unit", required=values["dose"] is not None)
+        dose_unit = cells.text(row, "dose_unit", required=dose is not None)
         extra = {
             c: (cells.number(row, c) if c in numeric_extra else (row.get(c) or None))
             for c in extra_columns
         }
         if sid is None:
             continue
-        seen.add(sid)
-        if any(v is None for k, v in values.items() if k != "dose") or None in texts.values():
+        listed[sid] = None
+        if len(problems.errors) > errors_before:
             continue
-        studies.append(
-            Study(
-                study_id=sid,
-                citation=citation or "",
-                control=control or "",
-                dose_unit=dose_unit,
-                row=row.number,
-                extra=extra,
-                **texts,
-                **values,
-            )
+        listed[sid] = Study(
+            study_id=sid,
+            citation=citation,
+            dose=dose,
+            dose_unit=dose_unit,
+            row=row.number,
+            extra=extra,
+            **fields,
         )
-    return studies
+        studies.append(listed[sid])
+    return studies, listed
 
 
 def _all_numeric(table: Table, column: str) -> bool:
@@ -487,12 +491,13 @@ def _all_numeric(table: Table, column: str) -> bool:
     return bool(values) and all(probe.number(row, column) is not None for row in values)
 
 
-def _known_study(cells: Cells, row, by_id: dict, what: str = "studies.csv") -> Study | None:
+def _known_study(cells: Cells, row, by_id: dict | None) -> Study | None:
+    """The row's study, or None: unknown ids are reported; ids of bad studies rows are not."""
     sid = cells.text(row, "study_id")
-    if sid is None:
+    if sid is None or by_id is None:
         return None
     if sid not in by_id:
-        cells._bad(row, "study_id", f"a study_id listed in {what}")
+        cells._bad(row, "study_id", "a study_id listed in studies.csv")
         return None
     return by_id[sid]
 
@@ -573,6 +578,7 @@ def _events(cells: Cells, row, column: str, n: int | None) -> int | None:
 def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
     """(mean, sd, Conversion | None) for one arm, or None after recording the problems."""
     col = {f: f"{f}{arm}" for f in ARM_FIELDS}
+    errors_before = len(cells.problems.errors)
     v = {
         "mean": cells.number(row, col["mean"]),
         "sd": cells.number(row, col["sd"], positive=True),
@@ -585,7 +591,7 @@ def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
         "minimum": cells.number(row, col["min"]),
         "maximum": cells.number(row, col["max"]),
     }
-    ok = True
+    ok = len(cells.problems.errors) == errors_before
     given = [c for c in ("sd", "se") if v[c] is not None]
     if v["ci_lower"] is not None or v["ci_upper"] is not None:
         given.append("ci")
@@ -724,7 +730,7 @@ def _risk_of_bias(
 
 
 # -- prisma.yml, grade.yml, references.bib ------------------------------------------------
-def _prisma(path: Path, n_studies: int, studies_table, problems: Problems) -> Prisma | None:
+def _prisma(path: Path, n_studies: int | None, problems: Problems) -> Prisma | None:
     content = _load_yaml(path, problems)
     if content is None:
         return None
@@ -772,7 +778,7 @@ def _prisma(path: Path, n_studies: int, studies_table, problems: Problems) -> Pr
         }
     if len(problems.errors) > before:
         return None
-    prisma_arithmetic(data, n_studies if studies_table is not None else None, problems, path.name)
+    prisma_arithmetic(data, n_studies, problems, path.name)
     ident = data["identification"]
     return Prisma(
         databases=ident["databases"],
@@ -837,7 +843,7 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
             continue
         if key in keys:
             line = text.count("\n", 0, match.start()) + 1
-            problems.error(path.name, line, None, key, "a unique citation key")
+            problems.error(path.name, None, None, key, f"a unique citation key (line {line})")
         keys.append(key)
     return keys
 
@@ -870,7 +876,7 @@ def _check_completeness(studies, specs, outcome_data, rob, problems: Problems) -
             )
 
 
-def _warn_sd_like_se(outcome_data, specs, by_id, table, problems: Problems) -> None:
+def _warn_sd_like_se(outcome_data, specs, table, problems: Problems) -> None:
     for oid, spec in specs.items():
         if spec.measure not in CONTINUOUS_MEASURES:
             continue

@@ -1,0 +1,412 @@
+"""Every validation rule, fed a broken copy of the example data.
+
+Each case breaks one thing and names the problem it expects: file, spreadsheet row (header =
+row 1; ``None`` for YAML files and whole-file problems), column (a key path for YAML) and the
+offending value. The message must name them all, and ``python -m analysis check`` must exit 2.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.__main__ import main
+from analysis.data import load_review
+from tests.data_cases import (
+    check_exit_code,
+    copy_example,
+    edit_yaml,
+    find_row,
+    problems_of,
+    read_rows,
+    set_cell,
+    write_rows,
+)
+
+
+def _set(file, row, column, value):
+    def breaker(d):
+        set_cell(d / file, row, column, value)
+        return (file, row, column, value)
+
+    return breaker
+
+
+def _duplicate_study_id(d):
+    set_cell(d / "studies.csv", 3, "study_id", "S01")
+    return ("studies.csv", 3, "study_id", "S01")
+
+
+def _unknown_study(d):
+    row = find_row(d / "outcomes.csv", study_id="S03", outcome="sledai")
+    set_cell(d / "outcomes.csv", row, "study_id", "S3")
+    return ("outcomes.csv", row, "study_id", "S3")
+
+
+def _unknown_outcome(d):
+    row = find_row(d / "outcomes.csv", study_id="S02", outcome="c3")
+    set_cell(d / "outcomes.csv", row, "outcome", "C3 complement")
+    return ("outcomes.csv", row, "outcome", "C3 complement")
+
+
+def _duplicate_outcome_row(d):
+    rows = read_rows(d / "outcomes.csv")
+    rows.append(list(rows[1]))
+    write_rows(d / "outcomes.csv", rows)
+    return ("outcomes.csv", len(rows), "outcome", "sledai")
+
+
+def _sd_not_positive(d):
+    row = find_row(d / "outcomes.csv", study_id="S02", outcome="sledai")
+    set_cell(d / "outcomes.csv", row, "sd2", "0")
+    return ("outcomes.csv", row, "sd2", "0")
+
+
+def _negative_se(d):
+    row = find_row(d / "outcomes.csv", study_id="S05", outcome="sledai")
+    set_cell(d / "outcomes.csv", row, "se1", "-0.62")
+    return ("outcomes.csv", row, "se1", "-0.62")
+
+
+def _arm_too_small(d):
+    set_cell(d / "studies.csv", 2, "n1", "1")
+    return ("studies.csv", 2, "n1", "1")
+
+
+def _outcome_arm_too_small(d):
+    row = find_row(d / "outcomes.csv", study_id="S03", outcome="c3")
+    set_cell(d / "outcomes.csv", row, "n2", "1")
+    return ("outcomes.csv", row, "n2", "1")
+
+
+def _arm_larger_than_randomised(d):
+    row = find_row(d / "outcomes.csv", study_id="S02", outcome="sledai")
+    set_cell(d / "outcomes.csv", row, "n1", "25")  # studies.csv: 24
+    return ("outcomes.csv", row, "n1", "25")
+
+
+def _adverse_arm_larger_than_randomised(d):
+    row = find_row(d / "adverse_events.csv", study_id="S01", event="Fever")
+    set_cell(d / "adverse_events.csv", row, "n2", "19")  # studies.csv: 18
+    return ("adverse_events.csv", row, "n2", "19")
+
+
+def _events_exceed_n(d):
+    row = find_row(d / "adverse_events.csv", study_id="S01", event="Nausea")
+    set_cell(d / "adverse_events.csv", row, "events1", "19")  # n1 = 18
+    return ("adverse_events.csv", row, "events1", "19")
+
+
+def _text_for_number(d):
+    row = find_row(d / "outcomes.csv", study_id="S06", outcome="anti_dsdna")
+    set_cell(d / "outcomes.csv", row, "mean1", "78,1")  # decimal comma in a comma CSV
+    return ("outcomes.csv", row, "mean1", "78,1")
+
+
+def _text_in_studies_number(d):
+    set_cell(d / "studies.csv", 4, "follow_up_weeks", "one year")
+    return ("studies.csv", 4, "follow_up_weeks", "one year")
+
+
+def _rob_vocabulary(d):
+    row = find_row(d / "risk_of_bias.csv", study_id="S04")
+    set_cell(d / "risk_of_bias.csv", row, "d3", "unclear")
+    return ("risk_of_bias.csv", row, "d3", "unclear")
+
+
+def _rob_unknown_outcome(d):
+    row = find_row(d / "risk_of_bias.csv", study_id="S04")
+    set_cell(d / "risk_of_bias.csv", row, "outcome", "sleda")
+    return ("risk_of_bias.csv", row, "outcome", "sleda")
+
+
+def _missing_citation(d):
+    set_cell(d / "studies.csv", 5, "citation", "dorne2019")
+    return ("studies.csv", 5, "citation", "dorne2019")
+
+
+def _missing_column(d):
+    rows = read_rows(d / "adverse_events.csv")
+    index = rows[0].index("serious")
+    write_rows(d / "adverse_events.csv", [r[:index] + r[index + 1 :] for r in rows])
+    return ("adverse_events.csv", 1, "serious", None)
+
+
+def _missing_file(d):
+    (d / "risk_of_bias.csv").unlink()
+    return ("risk_of_bias.csv", None, None, None)
+
+
+def _missing_summary(d):
+    row = find_row(d / "outcomes.csv", study_id="S09", outcome="c3")
+    set_cell(d / "outcomes.csv", row, "sd2", "")
+    return ("outcomes.csv", row, "sd2", "")
+
+
+def _ci_reversed(d):
+    row = find_row(d / "outcomes.csv", study_id="S08", outcome="c3")
+    set_cell(d / "outcomes.csv", row, "ci_upper1", "70.0")  # below ci_lower1 = 76.1
+    return ("outcomes.csv", row, "ci_upper1", "70.0")
+
+
+def _quartiles_out_of_order(d):
+    row = find_row(d / "outcomes.csv", study_id="S07", outcome="sledai")
+    set_cell(d / "outcomes.csv", row, "q3_2", "5.0")  # below median2 = 8.6
+    return ("outcomes.csv", row, "q3_2", "5.0")
+
+
+def _half_an_iqr(d):
+    row = find_row(d / "outcomes.csv", study_id="S07", outcome="sledai")
+    set_cell(d / "outcomes.csv", row, "q1_1", "")
+    return ("outcomes.csv", row, "q1_1", "")
+
+
+def _bad_boolean(d):
+    row = find_row(d / "adverse_events.csv", study_id="S02", event="Fever")
+    set_cell(d / "adverse_events.csv", row, "serious", "maybe")
+    return ("adverse_events.csv", row, "serious", "maybe")
+
+
+def _prisma_screened(d):
+    edit_yaml(d / "prisma.yml", lambda c: c["screening"].update(screened=850))
+    return ("prisma.yml", None, "screening.screened", 850)
+
+
+def _prisma_eligibility_reasons(d):
+    edit_yaml(d / "prisma.yml", lambda c: c["eligibility"]["excluded"].update({"Not SLE": 6}))
+    return ("prisma.yml", None, "included.studies", 9)
+
+
+def _prisma_studies_count(d):
+    def edit(c):
+        c["included"]["studies"] = 8
+        c["eligibility"]["excluded"]["No eligible outcome"] = 5
+
+    edit_yaml(d / "prisma.yml", edit)
+    return ("prisma.yml", None, "included.studies", 8)
+
+
+def _prisma_negative(d):
+    edit_yaml(d / "prisma.yml", lambda c: c["retrieval"].update(not_retrieved=-2))
+    return ("prisma.yml", None, "retrieval.not_retrieved", -2)
+
+
+def _review_model(d):
+    edit_yaml(d / "review.yml", lambda c: c["analysis"].update(model="mixed"))
+    return ("review.yml", None, "analysis.model", "mixed")
+
+
+def _review_measure(d):
+    edit_yaml(d / "review.yml", lambda c: c["outcomes"][1].update(measure="SMDH"))
+    return ("review.yml", None, "outcomes[2].measure", "SMDH")
+
+
+def _review_subgroup_column(d):
+    edit_yaml(d / "review.yml", lambda c: c["analysis"].update(subgroups=["cell_source"]))
+    return ("review.yml", None, "analysis.subgroups", "cell_source")
+
+
+def _review_moderator_not_numeric(d):
+    edit_yaml(d / "review.yml", lambda c: c["analysis"].update(moderators=["route"]))
+    return ("review.yml", None, "analysis.moderators", "route")
+
+
+def _review_date(d):
+    edit_yaml(d / "review.yml", lambda c: c["search"].update(last_search="15/01/2025"))
+    return ("review.yml", None, "search.last_search", "15/01/2025")
+
+
+def _review_yaml_syntax(d):
+    text = (d / "review.yml").read_text(encoding="utf-8")
+    (d / "review.yml").write_text(text.replace("model: random", "model: [random"), "utf-8")
+    return ("review.yml", None, None, None)
+
+
+def _grade_downgrade(d):
+    edit_yaml(d / "grade.yml", lambda c: c["outcomes"]["c3"]["indirectness"].update(downgrade=3))
+    return ("grade.yml", None, "outcomes.c3.indirectness.downgrade", 3)
+
+
+def _grade_outcome(d):
+    edit_yaml(d / "grade.yml", lambda c: c["outcomes"].update(dsdna={"imprecision": 1}))
+    return ("grade.yml", None, "outcomes.dsdna", "dsdna")
+
+
+def _bib_duplicate_key(d):
+    text = (d / "references.bib").read_text(encoding="utf-8")
+    (d / "references.bib").write_text(text + "\n@misc{aldana2013,\n  title = {x}\n}\n", "utf-8")
+    return ("references.bib", None, None, "aldana2013")
+
+
+CASES = {
+    "duplicate study id": _duplicate_study_id,
+    "unknown study id": _unknown_study,
+    "outcome not in review.yml": _unknown_outcome,
+    "duplicate study x outcome row": _duplicate_outcome_row,
+    "SD <= 0": _sd_not_positive,
+    "SE <= 0": _negative_se,
+    "n < 2 in studies.csv": _arm_too_small,
+    "n < 2 in outcomes.csv": _outcome_arm_too_small,
+    "arm size above studies.csv": _arm_larger_than_randomised,
+    "adverse-event arm above studies.csv": _adverse_arm_larger_than_randomised,
+    "events > n": _events_exceed_n,
+    "text where a number belongs": _text_for_number,
+    "text for follow-up": _text_in_studies_number,
+    "RoB outside vocabulary": _rob_vocabulary,
+    "RoB outcome unknown": _rob_unknown_outcome,
+    "citation key not in references.bib": _missing_citation,
+    "missing column": _missing_column,
+    "missing file": _missing_file,
+    "no usable summary for an arm": _missing_summary,
+    "CI upper below lower": _ci_reversed,
+    "quartiles out of order": _quartiles_out_of_order,
+    "IQR given by half": _half_an_iqr,
+    "yes/no column": _bad_boolean,
+    "PRISMA screened": _prisma_screened,
+    "PRISMA exclusion reasons": _prisma_eligibility_reasons,
+    "PRISMA included vs studies.csv": _prisma_studies_count,
+    "PRISMA negative count": _prisma_negative,
+    "review.yml model": _review_model,
+    "review.yml measure": _review_measure,
+    "review.yml subgroup column": _review_subgroup_column,
+    "review.yml moderator not numeric": _review_moderator_not_numeric,
+    "review.yml date": _review_date,
+    "review.yml syntax": _review_yaml_syntax,
+    "grade.yml downgrade": _grade_downgrade,
+    "grade.yml outcome": _grade_outcome,
+    "references.bib duplicate key": _bib_duplicate_key,
+}
+
+
+@pytest.mark.parametrize("breaker", CASES.values(), ids=CASES.keys())
+def test_broken_copy_is_reported_precisely(tmp_path, capsys, breaker):
+    data = copy_example(tmp_path)
+    file, row, column, value = breaker(data)
+    problems = problems_of(data)
+    matching = [
+        p
+        for p in problems
+        if p.file == file
+        and p.row == row
+        and p.column == column
+        and (value is None or str(p.value) == str(value))
+    ]
+    assert matching, f"no problem at {file}:{row}:{column}={value!r} in {problems}"
+    message = str(matching[0])
+    assert file in message
+    if row is not None:
+        assert f"row {row}" in message
+    if column is not None:
+        assert f"'{column}'" in message
+    if value not in (None, ""):
+        assert str(value) in message
+    assert "expected" in message
+
+    assert check_exit_code(data) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_all_problems_are_reported_together(tmp_path, capsys):
+    data = copy_example(tmp_path)
+    expected = [
+        _duplicate_study_id(data),
+        _sd_not_positive(data),
+        _events_exceed_n(data),
+        _rob_vocabulary(data),
+        _prisma_screened(data),
+        _review_model(data),
+    ]
+    problems = problems_of(data)
+    found = {(p.file, p.row, p.column) for p in problems}
+    for file, row, column, _ in expected:
+        assert (file, row, column) in found
+    assert check_exit_code(data) == 2
+    err = capsys.readouterr().err
+    assert f"{len(problems)} problems in the input" in err
+
+
+def test_the_example_passes_and_check_prints_its_summary(capsys):
+    assert main(["check"]) == 0  # default: data/
+    out = capsys.readouterr().out
+    assert "9 studies, 485 participants" in out
+    assert "sledai (SLEDAI; SMD, primary): 9 studies" in out
+    assert "Conversions to mean and SD: 8" in out
+    assert "Warnings: 0" in out
+
+
+# -- warnings: flagged, but the check still passes ------------------------------------------
+def _warnings(data):
+    return load_review(data).warnings
+
+
+def test_sd_that_looks_like_an_se_is_flagged(tmp_path):
+    data = copy_example(tmp_path)
+    row = find_row(data / "outcomes.csv", study_id="S03", outcome="sledai")
+    set_cell(data / "outcomes.csv", row, "sd1", "0.75")  # 4.1 / sqrt(30)
+    flagged = [w for w in _warnings(data) if w.row == row and w.column == "sd1"]
+    assert len(flagged) == 1
+    assert "standard error" in str(flagged[0]) and "0.75" in str(flagged[0])
+    assert check_exit_code(data) == 0
+
+
+def test_plausible_small_sd_is_not_flagged(tmp_path):
+    data = copy_example(tmp_path)
+    row = find_row(data / "outcomes.csv", study_id="S03", outcome="sledai")
+    set_cell(data / "outcomes.csv", row, "sd1", "2.2")
+    assert not [w for w in _warnings(data) if w.column == "sd1"]
+
+
+def test_change_scores_mixed_with_final_values_under_smd(tmp_path):
+    data = copy_example(tmp_path)
+    row = find_row(data / "outcomes.csv", study_id="S04", outcome="sledai")
+    set_cell(data / "outcomes.csv", row, "change", "yes")
+    review = load_review(data)
+    assert next(r for r in review.data_for("sledai") if r.study_id == "S04").change
+    flagged = [w for w in review.warnings if w.row == row and w.column == "change"]
+    assert len(flagged) == 1 and "10.5.2" in str(flagged[0])
+
+
+def test_all_change_scores_are_not_flagged(tmp_path):
+    data = copy_example(tmp_path)
+    for sid in ("S02", "S03", "S04", "S05", "S06", "S08", "S09"):
+        row = find_row(data / "outcomes.csv", study_id=sid, outcome="c3")
+        set_cell(data / "outcomes.csv", row, "change", "yes")
+    assert not [w for w in _warnings(data) if w.column == "change"]
+
+
+def test_overall_rob_contradicting_the_algorithm(tmp_path):
+    data = copy_example(tmp_path)
+    row = find_row(data / "risk_of_bias.csv", study_id="S03")  # d2 some concerns
+    set_cell(data / "risk_of_bias.csv", row, "overall", "low")
+    flagged = [w for w in _warnings(data) if w.row == row and w.column == "overall"]
+    assert len(flagged) == 1 and "'some concerns or high'" not in str(flagged[0])
+    assert "'some concerns'" in str(flagged[0])
+    assert check_exit_code(data) == 0
+
+
+@pytest.mark.parametrize(
+    ("written", "normalised"),
+    [
+        ("Low", "low"),
+        ("low risk", "low"),
+        ("LOW RISK OF BIAS", "low"),
+        ("Some concerns", "some concerns"),
+        ("some_concerns", "some concerns"),
+        (" High ", "high"),
+        ("High risk", "high"),
+    ],
+)
+def test_rob_spellings_are_normalised(tmp_path, written, normalised):
+    data = copy_example(tmp_path)
+    row = find_row(data / "risk_of_bias.csv", study_id="S07")
+    set_cell(data / "risk_of_bias.csv", row, "d1", written)
+    rob = load_review(data).rob_for("S07")
+    assert rob.d1 == normalised
+
+
+def test_analysed_arm_smaller_than_randomised_is_accepted(tmp_path):
+    data = copy_example(tmp_path)
+    row = find_row(data / "outcomes.csv", study_id="S06", outcome="c3")
+    set_cell(data / "outcomes.csv", row, "n1", "31")  # 35 randomised, 4 lost to follow-up
+    assert next(r for r in load_review(data).data_for("c3") if r.study_id == "S06").n1 == 31
