@@ -10,7 +10,7 @@ import argparse
 import json
 import math
 
-from analysis.errors import AnalysisError
+from analysis.errors import AnalysisError, DataError, Problem
 from analysis.meta_input import read_meta_csv
 from analysis.public import pooled_to_public
 from analysis.stats.binary_pooling import mantel_haenszel, peto
@@ -41,6 +41,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ci", default="z", choices=CI_METHODS, help="CI method (default z)")
     parser.add_argument("--level", type=float, default=95, help="confidence level in %% (95)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_secondary_arguments(parser)
+
+
+def add_secondary_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options for the secondary analyses (README, "The meta command")."""
+    group = parser.add_argument_group("secondary analyses (inverse-variance models only)")
+    group.add_argument("--loo", action="store_true", help="leave-one-out analysis")
+    group.add_argument(
+        "--bias", action="store_true", help="small-study effects: Egger, Begg, trim-and-fill"
+    )
+    group.add_argument("--subgroup", metavar="COLUMN", help="subgroup analysis by a CSV column")
+    group.add_argument(
+        "--moderator",
+        metavar="COLUMN",
+        action="append",
+        default=[],
+        help="meta-regression on a CSV column (repeat for several)",
+    )
 
 
 def check_combination(measure: str, method: str, ci: str) -> str | None:
@@ -159,8 +177,78 @@ def run(args: argparse.Namespace) -> int:
         raise AnalysisError(f"--level must lie between 0 and 100; got {args.level:g}")
     data = read_meta_csv(args.file, args.measure)
     result = fit(data, args.method, args.ci, args.level / 100)
+    extra = secondary(args, data, result)
     if args.json:
-        print(json.dumps(to_json(result), indent=2, allow_nan=False))
+        print(json.dumps({**to_json(result), **extra}, indent=2, allow_nan=False))
     else:
         print(summary(result, data))
+        for key, value in extra.items():
+            print(f"\n{key}: {json.dumps(value, allow_nan=False)}")
     return 0
+
+
+def _extra_column(data, column: str) -> list[str]:
+    """A CSV column beyond the contract's, every cell filled (DataError names the cell)."""
+    if column not in data.extra:
+        available = ", ".join(data.extra) or "none"
+        raise DataError(
+            Problem(
+                data.path, 1, column, column, f"a column of the CSV (extra columns: {available})"
+            )
+        )
+    values = data.extra[column]
+    empty = [
+        Problem(data.path, i + 2, column, "", "a value") for i, v in enumerate(values) if not v
+    ]
+    if empty:
+        raise DataError(empty)
+    return values
+
+
+def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
+    """The requested secondary analyses as JSON blocks: ``leave1out``, ``egger``, ``begg``,
+    ``trimfill``, ``subgroups``, ``metareg``."""
+    from analysis.stats.metareg import meta_regression
+    from analysis.stats.sensitivity import leave_one_out
+    from analysis.stats.small_study import begg_test, egger_test, trim_and_fill
+    from analysis.stats.subgroups import subgroup_analysis
+
+    wanted = args.loo or args.bias or args.subgroup or args.moderator
+    if wanted and result.method in ("MH", "PETO"):
+        raise AnalysisError(
+            "--loo, --bias, --subgroup and --moderator need an inverse-variance model: "
+            "use --method FE or a tau² estimator"
+        )
+    out: dict = {}
+    if args.loo:
+        out["leave1out"] = leave_one_out(result).to_dict()
+    if args.bias:
+        egger = egger_test(result).to_dict()
+        trimfill = trim_and_fill(result).to_dict()
+        out["egger"] = {key: egger[key] for key in ("stat", "pval", "df", "limit_estimate")}
+        out["begg"] = {key: begg_test(result).to_dict()[key] for key in ("tau", "pval")}
+        out["trimfill"] = {
+            key: trimfill[key] for key in ("k0", "side", "estimate", "se", "ci_lower", "ci_upper")
+        }
+    if args.subgroup:
+        labels = _extra_column(data, args.subgroup)
+        sub = subgroup_analysis(
+            result.yi, result.vi, labels, result.method, result.test, result.level,
+            result.measure, args.subgroup,
+        ).to_dict()  # fmt: skip
+        keys = ("k", "estimate", "se", "ci_lower", "ci_upper", "tau2", "i2")
+        out["subgroups"] = {
+            "levels": {name: {k: lev[k] for k in keys} for name, lev in sub["levels"].items()},
+            **{k: sub[k] for k in ("q_between", "q_between_df", "q_between_pval")},
+        }
+    if args.moderator:
+        moderators = {column: _extra_column(data, column) for column in args.moderator}
+        reg = meta_regression(
+            result.yi, result.vi, moderators, result.method, result.test, result.level
+        )
+        out["metareg"] = {
+            key: value
+            for key, value in reg.to_dict().items()
+            if key in ("coefficients", "qm", "qm_df", "qm_pval", "tau2", "r2")
+        }
+    return out

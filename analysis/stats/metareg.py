@@ -15,12 +15,17 @@ from scipy import stats as sps
 from analysis.errors import AnalysisError
 from analysis.public import clean_number
 from analysis.stats.linear_model import WeightedFit, typical_within_variance, weighted_fit
-from analysis.stats.pooling import RMA_METHODS, check_choice, knapp_hartung_factor, rma
+from analysis.stats.pooling import (
+    CI_METHODS,
+    RMA_METHODS,
+    check_choice,
+    knapp_hartung_factor,
+    rma,
+)
 from analysis.stats.tau2 import estimate_tau2
 
 #: metafor's name for the intercept
 INTERCEPT = "intrcpt"
-METAREG_TESTS = ("z", "knha")
 
 
 def mixed_effects_fit(yi, vi, X, method: str) -> tuple[float, WeightedFit]:
@@ -57,9 +62,10 @@ class MetaRegression:
     """A fitted mixed-effects meta-regression.
 
     ``qm_df`` is ``(m,)`` for the chi-square omnibus test and ``(m, k − p)`` for the F-test
-    under Knapp–Hartung, as metafor's ``QMdf``. ``r2_pct`` is metafor's pseudo-R² (percent);
-    ``None`` for the common-effect model. ``moderators`` maps each CSV column to the columns of
-    the design matrix it produced (one per non-reference level for categorical columns).
+    under (modified) Knapp–Hartung, as metafor's ``QMdf``. ``r2_pct`` is metafor's pseudo-R²
+    (percent); ``None`` for the common-effect model. ``moderators`` maps each CSV column to
+    the columns of the design matrix it produced (one per non-reference level for categorical
+    columns).
     """
 
     method: str
@@ -161,7 +167,8 @@ def meta_regression(
     -----
     β̂ = (XᵀWX)⁻¹XᵀWy with W = diag(1/(vi + tau²)), tau² the residual heterogeneity by
     ``method``; Var(β̂) = (XᵀWX)⁻¹, times s² = yᵀPy/(k − p) with t(k − p) quantiles under
-    Knapp–Hartung. Omnibus test of the moderators (all but the intercept, m = p − 1):
+    Knapp–Hartung (s² truncated below at 1 for "adhoc"). Omnibus test of the moderators (all
+    but the intercept, m = p − 1):
     QM = β̂ₘᵀ Var(β̂ₘ)⁻¹ β̂ₘ ~ χ²(m), or F = QM/m ~ F(m, k − p) under Knapp–Hartung.
     QE = yᵀP₀y ~ χ²(k − p) (weights 1/vi) tests residual heterogeneity.
     Pseudo-R² = 100·max(0, (tau²_RE − tau²_ME)/tau²_RE), tau²_RE from the intercept-only model
@@ -175,7 +182,7 @@ def meta_regression(
     Viechtbauer W (2010). J Stat Softw 36(3):1-48.
     """
     check_choice("method", method, RMA_METHODS)
-    check_choice("test", test, METAREG_TESTS)
+    check_choice("test", test, CI_METHODS)
     yi = np.asarray(yi, dtype=float)
     vi = np.asarray(vi, dtype=float)
     X, names, produced = design_matrix(moderators)
