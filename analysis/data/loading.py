@@ -40,6 +40,7 @@ from analysis.data.schema import (
     Study,
 )
 from analysis.data.validation import (
+    MISSING,
     Cells,
     Problems,
     prisma_arithmetic,
@@ -440,7 +441,7 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
     if not cells.require_columns(STUDY_COLUMNS):
         return [], None
     extra_columns = [c for c in table.columns if c not in STUDY_COLUMNS]
-    numeric_extra = {c for c in extra_columns if _all_numeric(table, c)}
+    numeric_extra = {c for c in extra_columns if _numeric_column(table, c)}
     studies, listed = [], {}
     for row in table.rows:
         errors_before = len(problems.errors)
@@ -485,10 +486,13 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
     return studies, listed
 
 
-def _all_numeric(table: Table, column: str) -> bool:
+def _numeric_column(table: Table, column: str) -> bool:
+    """An extra column is numeric when most of its filled cells are numbers (the others are
+    then reported as errors, not silently read as text)."""
     probe = Cells(table, Problems())
-    values = [row for row in table.rows if row.get(column)]
-    return bool(values) and all(probe.number(row, column) is not None for row in values)
+    values = [row for row in table.rows if row.get(column).lower() not in MISSING]
+    numbers = sum(probe.number(row, column) is not None for row in values)
+    return bool(values) and numbers > len(values) / 2
 
 
 def _known_study(cells: Cells, row, by_id: dict | None) -> Study | None:
