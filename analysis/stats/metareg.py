@@ -65,7 +65,7 @@ class MetaRegression:
     under (modified) Knapp–Hartung, as metafor's ``QMdf``. ``r2_pct`` is metafor's pseudo-R²
     (percent); ``None`` for the common-effect model. ``moderators`` maps each CSV column to
     the columns of the design matrix it produced (one per non-reference level for categorical
-    columns).
+    columns); ``vcov`` is Var(β̂) (Knapp–Hartung-scaled where used), for prediction bands.
     """
 
     method: str
@@ -87,6 +87,7 @@ class MetaRegression:
     yi: np.ndarray
     vi: np.ndarray
     X: np.ndarray
+    vcov: np.ndarray
 
     def coefficient(self, name: str) -> Coefficient:
         for coef in self.coefficients:
@@ -112,6 +113,14 @@ class MetaRegression:
             "qe_pval": clean_number(self.qe_pval),
             "i2": clean_number(self.i2_pct),
             "moderators": {name: list(cols) for name, cols in self.moderators.items()},
+            "x": {
+                coef.name: [float(v) for v in self.X[:, j]]
+                for j, coef in enumerate(self.coefficients)
+                if j > 0
+            },
+            "vcov": [[float(v) for v in row] for row in self.vcov],
+            "yi": [float(v) for v in self.yi],
+            "vi": [float(v) for v in self.vi],
         }
 
 
@@ -260,4 +269,5 @@ def meta_regression(
         yi=yi,
         vi=vi,
         X=X,
+        vcov=cov,
     )
