@@ -129,6 +129,10 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
     _warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     _warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
     methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
+    for key in sorted(set(bib_keys or ()) & set(methods_keys)):
+        problems.warn(
+            BIB_FILE, None, None, key, f"a key not also defined in {METHODS_BIB.relative_to(ROOT)}"
+        )
     _warn_conversion_references(
         outcome_data, (bib_keys or []) + methods_keys, tables["outcomes"], problems
     )
