@@ -12,9 +12,9 @@ Rules (``GradeRules`` holds the thresholds):
 * **Risk of bias** — share of the pooled weight from trials at high overall RoB 2 risk:
   ≥ 50% → 2 levels; ≥ 25%, or ≥ 50% from trials at high risk or with some concerns → 1 level
   (Guyatt et al. 2011, GRADE guidelines 4: judge by the trials that carry the weight).
-* **Inconsistency** — I² ≥ 50% with a prediction interval that includes no effect → 1 level,
-  2 levels when I² ≥ 75% (Guyatt et al. 2011, GRADE guidelines 7). Not assessable with one
-  study.
+* **Inconsistency** — I² ≥ 50% with a prediction interval that includes no effect → 1 level
+  (Guyatt et al. 2011, GRADE guidelines 7). Rating down by 2 needs a judgment on how far the
+  trials' results conflict, so it is left to grade.yml. Not assessable with one study.
 * **Imprecision** — 1 level when the CI includes no effect, 1 level when the participants fall
   short of the optimal information size (OIS), at most 2 (Guyatt et al. 2011, GRADE
   guidelines 6). OIS: two-group sample size for α = 0.05, power 0.80 to detect a relative risk
@@ -61,7 +61,6 @@ class GradeRules:
     rob_high_share_one: float = 25.0
     rob_concern_share_one: float = 50.0
     i2_one: float = 50.0
-    i2_two: float = 75.0
     alpha: float = 0.05
     power: float = 0.80
     rrr: float = 0.25
@@ -235,9 +234,7 @@ def suggest_inconsistency(pooled: MetaResult, rules: GradeRules) -> DomainRating
         else "no prediction interval (fewer than 3 studies)"
     )
     reason = f"I² = {i2:.0f}%; {pi_text}"
-    level = 0
-    if i2 >= rules.i2_one and (pi_null or pooled.pi_lb is None):
-        level = 2 if i2 >= rules.i2_two else 1
+    level = 1 if i2 >= rules.i2_one and (pi_null or pooled.pi_lb is None) else 0
     return DomainRating("inconsistency", level, reason, "data", level)
 
 

@@ -33,7 +33,7 @@ def test_risk_of_bias_by_share_of_weight():
 def test_inconsistency_needs_high_i2_and_a_prediction_interval_through_no_effect():
     heterogeneous = rma([-1.2, 0.3, -0.9, 0.5, -0.2], [0.02, 0.03, 0.02, 0.03, 0.02])
     assert heterogeneous.i2_pct > 75 and heterogeneous.pi_lb < 0 < heterogeneous.pi_ub
-    assert suggest_inconsistency(heterogeneous, RULES).downgrade == 2
+    assert suggest_inconsistency(heterogeneous, RULES).downgrade == 1
     consistent = rma([-0.50, -0.52, -0.48, -0.51], [0.02, 0.02, 0.02, 0.02])
     rating = suggest_inconsistency(consistent, RULES)
     assert rating.downgrade == 0 and rating.reason.startswith("I² = 0%")
@@ -111,3 +111,29 @@ def test_smd_interpretation_words():
     assert "favouring the intervention" in effect.interpretation
     tiny = rma([0.05, -0.02, 0.1], [0.05, 0.05, 0.05], measure="SMD")
     assert absolute_effect("SMD", tiny, None, True).interpretation.startswith("a trivial")
+
+
+def test_grade_from_the_example_review_uses_grade_yml_and_rob():
+    from analysis.data import load_review
+    from analysis.grade import grade_review_outcome
+    from analysis.stats.effect_sizes import smd
+
+    review = load_review()
+    for spec in review.outcomes:
+        if spec.measure != "SMD":
+            continue
+        rows = review.data_for(spec.id)
+        columns = ("n1", "mean1", "sd1", "n2", "mean2", "sd2")
+        es = smd(*([getattr(r, c) for r in rows] for c in columns))
+        pooled = rma(es.yi, es.vi, measure="SMD")
+        out = grade_review_outcome(review, spec.id, pooled).to_dict()
+        assert out["participants"] == sum(r.n1 + r.n2 for r in rows)
+        assert out["k"] == len(rows)
+        for domain, judgment in review.grade_for(spec.id).items():
+            rating = out["ratings"][domain]
+            assert (rating["source"], rating["downgrade"]) == ("reviewer", judgment.downgrade)
+        high = [review.rob_for(r.study_id, spec.id).overall == "high" for r in rows]
+        share = sum(w for w, h in zip(pooled.weights_pct, high, strict=True) if h)
+        assert f"carry {share:.0f}% of the weight" in out["ratings"]["risk_of_bias"]["reason"]
+        assert out["certainty"] in ("high", "moderate", "low", "very low")
+        assert len(out["footnotes"]) == sum(r["downgrade"] > 0 for r in out["ratings"].values())
