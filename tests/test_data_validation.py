@@ -410,3 +410,22 @@ def test_analysed_arm_smaller_than_randomised_is_accepted(tmp_path):
     row = find_row(data / "outcomes.csv", study_id="S06", outcome="c3")
     set_cell(data / "outcomes.csv", row, "n1", "31")  # 35 randomised, 4 lost to follow-up
     assert next(r for r in load_review(data).data_for("c3") if r.study_id == "S06").n1 == 31
+
+
+def test_conversion_method_missing_from_the_bibliographies(tmp_path):
+    data = copy_example(tmp_path)
+    bib = data / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    bib.write_text(text.replace("@article{shi2020,", "@article{shi2020x,"), encoding="utf-8")
+    row = find_row(data / "outcomes.csv", study_id="S04", outcome="anti_dsdna")
+    flagged = [w for w in _warnings(data) if w.value == "shi2020"]
+    assert [w.row for w in flagged] == [row, row]  # both arms converted with Shi et al.
+    assert check_exit_code(data) == 0
+
+
+def test_key_repeated_in_the_methods_bibliography(tmp_path):
+    data = copy_example(tmp_path)
+    bib = data / "references.bib"
+    text = bib.read_text(encoding="utf-8")
+    bib.write_text(text + "\n@article{egger1997,\n  title = {x}\n}\n", encoding="utf-8")
+    assert [w.value for w in _warnings(data) if w.file == "references.bib"] == ["egger1997"]

@@ -128,14 +128,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
     _check_completeness(studies, specs, outcome_data, rob, problems)
     _warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     _warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
-    methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
-    for key in sorted(set(bib_keys or ()) & set(methods_keys)):
-        problems.warn(
-            BIB_FILE, None, None, key, f"a key not also defined in {METHODS_BIB.relative_to(ROOT)}"
-        )
-    _warn_conversion_references(
-        outcome_data, (bib_keys or []) + methods_keys, tables["outcomes"], problems
-    )
+    _warn_bibliography(bib_keys, outcome_data, tables["outcomes"], problems)
     problems.raise_errors()
 
     order = {s.study_id: i for i, s in enumerate(studies)}
@@ -451,11 +444,11 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
         errors_before = len(problems.errors)
         sid = cells.text(row, "study_id")
         if sid in listed:
-            cells._bad(row, "study_id", "a study_id not used in an earlier row")
+            cells.bad(row, "study_id", "a study_id not used in an earlier row")
             continue
         citation = cells.text(row, "citation")
         if citation is not None and bib_keys is not None and citation not in bib_keys:
-            cells._bad(row, "citation", f"a citation key defined in {BIB_FILE}")
+            cells.bad(row, "citation", f"a citation key defined in {BIB_FILE}")
         dose = cells.number(row, "dose", positive=True)
         fields = {
             "year": cells.integer(row, "year", minimum=1900),
@@ -505,7 +498,7 @@ def _known_study(cells: Cells, row, by_id: dict | None) -> Study | None:
     if sid is None or by_id is None:
         return None
     if sid not in by_id:
-        cells._bad(row, "study_id", "a study_id listed in studies.csv")
+        cells.bad(row, "study_id", "a study_id listed in studies.csv")
         return None
     return by_id[sid]
 
@@ -513,7 +506,7 @@ def _known_study(cells: Cells, row, by_id: dict | None) -> Study | None:
 def _arm_size(cells: Cells, row, column: str, randomised: int | None) -> int | None:
     n = cells.integer(row, column, minimum=2)
     if n is not None and randomised is not None and n > randomised:
-        cells._bad(row, column, f"at most {randomised}, the arm size in studies.csv")
+        cells.bad(row, column, f"at most {randomised}, the arm size in studies.csv")
         return None
     return n
 
@@ -533,10 +526,10 @@ def _outcome_data(
         oid = cells.text(row, "outcome")
         spec = specs.get(oid)
         if oid is not None and spec is None and have_specs:
-            cells._bad(row, "outcome", "an outcome id declared in review.yml: " + ", ".join(specs))
+            cells.bad(row, "outcome", "an outcome id declared in review.yml: " + ", ".join(specs))
         if study is not None and oid is not None:
             if (study.study_id, oid) in seen:
-                cells._bad(row, "outcome", f"one row per study and outcome ({study.study_id})")
+                cells.bad(row, "outcome", f"one row per study and outcome ({study.study_id})")
                 continue
             seen.add((study.study_id, oid))
         n1 = _arm_size(cells, row, "n1", study.n1 if study else None)
@@ -578,7 +571,7 @@ def _outcome_data(
 def _events(cells: Cells, row, column: str, n: int | None) -> int | None:
     events = cells.integer(row, column, minimum=0)
     if events is not None and n is not None and events > n:
-        cells._bad(row, column, f"at most {n}, the number of patients in the arm")
+        cells.bad(row, column, f"at most {n}, the number of patients in the arm")
         return None
     return events
 
@@ -604,14 +597,14 @@ def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
     if v["ci_lower"] is not None or v["ci_upper"] is not None:
         given.append("ci")
     if v["mean"] is not None and len(given) > 1:
-        cells._bad(row, col["se"], f"only one of {col['sd']}, {col['se']} or the CI for arm {arm}")
+        cells.bad(row, col["se"], f"only one of {col['sd']}, {col['se']} or the CI for arm {arm}")
         ok = False
     if v["ci_lower"] is not None and v["ci_upper"] is not None:
         if v["ci_lower"] >= v["ci_upper"]:
-            cells._bad(row, col["ci_upper"], f"greater than {col['ci_lower']} ({v['ci_lower']:g})")
+            cells.bad(row, col["ci_upper"], f"greater than {col['ci_lower']} ({v['ci_lower']:g})")
             ok = False
         elif v["mean"] is not None and not v["ci_lower"] <= v["mean"] <= v["ci_upper"]:
-            cells._bad(
+            cells.bad(
                 row, col["mean"], f"a mean inside its CI {v['ci_lower']:g} to {v['ci_upper']:g}"
             )
             ok = False
@@ -625,13 +618,13 @@ def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
     present = [(key, name) for key, name in order if v[key] is not None]
     for (k_lo, n_lo), (k_hi, n_hi) in itertools.pairwise(present):
         if v[k_lo] > v[k_hi]:
-            cells._bad(row, col[n_hi], f"at least {col[n_lo]} ({v[k_lo]:g})")
+            cells.bad(row, col[n_hi], f"at least {col[n_lo]} ({v[k_lo]:g})")
             ok = False
     names = dict(order)
     for low, high in (("q1", "q3"), ("minimum", "maximum")):
         if (v[low] is None) != (v[high] is None):
             given, absent = (low, high) if v[high] is None else (high, low)
-            cells._bad(row, col[names[absent]], f"a value, as {col[names[given]]} is given")
+            cells.bad(row, col[names[absent]], f"a value, as {col[names[given]]} is given")
             ok = False
     if (
         v["median"] is not None
@@ -639,12 +632,12 @@ def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
         and v["q1"] == v["q3"]
         and v["minimum"] is None
     ):
-        cells._bad(row, col["q3_"], "an interquartile range wider than 0 to estimate the SD")
+        cells.bad(row, col["q3_"], "an interquartile range wider than 0 to estimate the SD")
         ok = False
     form = conversions.available_form(**v)
     if form is None and ok:
         column = col["sd"] if v["mean"] is not None else col["mean"]
-        cells._bad(
+        cells.bad(
             row,
             column,
             f"for arm {arm}: {col['mean']} with {col['sd']}, {col['se']} or "
@@ -685,7 +678,7 @@ def _adverse_events(table: Table | None, by_id: dict, problems: Problems) -> lis
         if study is not None and name is not None:
             key = (study.study_id, name.lower())
             if key in seen:
-                cells._bad(row, "event", f"one row per study and event ({study.study_id})")
+                cells.bad(row, "event", f"one row per study and event ({study.study_id})")
                 continue
             seen.add(key)
         serious = cells.boolean(row, "serious")
@@ -713,12 +706,12 @@ def _risk_of_bias(
         study = _known_study(cells, row, by_id)
         outcome = row.get("outcome") or None
         if outcome is not None and outcome not in specs and have_specs:
-            cells._bad(row, "outcome", "blank (all outcomes) or an outcome id from review.yml")
+            cells.bad(row, "outcome", "blank (all outcomes) or an outcome id from review.yml")
         judgments = {c: cells.rob(row, c) for c in (*ROB_DOMAINS, "overall")}
         if study is None:
             continue
         if (study.study_id, outcome) in seen:
-            cells._bad(row, "study_id", "one row per study and outcome (blank outcome = all)")
+            cells.bad(row, "study_id", "one row per study and outcome (blank outcome = all)")
             continue
         seen.add((study.study_id, outcome))
         if None in judgments.values():
@@ -928,17 +921,23 @@ def _warn_change_scores(outcome_data, specs, table, problems: Problems) -> None:
                 )
 
 
-def _warn_conversion_references(outcome_data, keys, table, problems: Problems) -> None:
-    """Warn when a conversion's published method is in neither bibliography."""
+def _warn_bibliography(bib_keys, outcome_data, table, problems: Problems) -> None:
+    """Warn about keys that references.bib shares with the methods bibliography, and about
+    conversion methods that neither bibliography holds."""
+    methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
+    methods_name = METHODS_BIB.relative_to(ROOT)
+    for key in sorted(set(bib_keys or ()) & set(methods_keys)):
+        problems.warn(BIB_FILE, None, None, key, f"a key not also defined in {methods_name}")
+    known = set(bib_keys or ()) | set(methods_keys)
     for r in outcome_data:
         for c in r.conversions:
             for key in c.bibkey.split("; "):
-                if key not in keys:
+                if key not in known:
                     problems.warn(
                         table.source,
                         r.row,
                         None,
                         key,
-                        f"an entry in {BIB_FILE} or {METHODS_BIB.relative_to(ROOT)} for the "
-                        f"conversion method cited ({c.source})",
+                        f"an entry in {BIB_FILE} or {methods_name} for the conversion method "
+                        f"cited ({c.source})",
                     )

@@ -75,14 +75,14 @@ class Cells:
             )
         return not missing
 
-    def _bad(self, row: Row, column: str, expected: str):
+    def bad(self, row: Row, column: str, expected: str):
         self.problems.error(self.table.source, row.number, column, row.get(column), expected)
 
     def text(self, row: Row, column: str, required: bool = True) -> str | None:
         value = row.get(column)
         if value.lower() in MISSING:
             if required:
-                self._bad(row, column, "a value")
+                self.bad(row, column, "a value")
             return None
         return value
 
@@ -97,20 +97,20 @@ class Cells:
         raw = row.get(column)
         if raw.lower() in MISSING:
             if required:
-                self._bad(row, column, "a number")
+                self.bad(row, column, "a number")
             return None
         text = raw.replace("\u2212", "-").replace(" ", "").replace("\u00a0", "")
         if self.table.decimal_comma:
             text = text.replace(",", ".")
         if not _NUMBER.match(text):
-            self._bad(row, column, "a number" + (" (decimal point or comma)" if "," in raw else ""))
+            self.bad(row, column, "a number" + (" (decimal point or comma)" if "," in raw else ""))
             return None
         value = float(text)
         if positive and value <= 0:
-            self._bad(row, column, "a number greater than 0")
+            self.bad(row, column, "a number greater than 0")
             return None
         if minimum is not None and value < minimum:
-            self._bad(row, column, f"a number of at least {minimum:g}")
+            self.bad(row, column, f"a number of at least {minimum:g}")
             return None
         return value
 
@@ -121,10 +121,10 @@ class Cells:
         if value is None:
             return None
         if not value.is_integer():
-            self._bad(row, column, "a whole number")
+            self.bad(row, column, "a whole number")
             return None
         if minimum is not None and value < minimum:
-            self._bad(row, column, f"a whole number of at least {minimum}")
+            self.bad(row, column, f"a whole number of at least {minimum}")
             return None
         return int(value)
 
@@ -134,14 +134,14 @@ class Cells:
             return True
         if value in FALSE_WORDS:
             return False
-        self._bad(row, column, "yes or no (blank = no)")
+        self.bad(row, column, "yes or no (blank = no)")
         return None
 
     def rob(self, row: Row, column: str) -> str | None:
         value = " ".join(row.get(column).lower().replace("_", " ").split())
         if value in ROB_SPELLINGS:
             return ROB_SPELLINGS[value]
-        self._bad(row, column, "a RoB 2 judgment: " + ", ".join(f"'{v}'" for v in ROB_LEVELS))
+        self.bad(row, column, "a RoB 2 judgment: " + ", ".join(f"'{v}'" for v in ROB_LEVELS))
         return None
 
 
