@@ -14,8 +14,10 @@ Output folder (default ``report/_generated/``):
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -31,7 +33,6 @@ PARTS = {
     "abstract.md.j2": "abstract.md",
     "methods.md.j2": "methods.md",
     "results.md.j2": "results.md",
-    "tables.md.j2": "tables.md",
     "availability.md.j2": "availability.md",
 }
 RESULTS_FILE = "results.json"
@@ -57,14 +58,51 @@ def _finalize(value):
     return text.escape_md(value)
 
 
-def _safe(func):
+def _escaped(value) -> str:
+    return value if isinstance(value, Safe) else text.escape_md(value)
+
+
+def _always_safe(func):
+    """A formatter whose output is our own Markdown (numbers, fixed words)."""
+
     def wrapper(*args, **kwargs):
         out = func(*args, **kwargs)
         return None if out is None else Safe(out)
 
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
     return wrapper
+
+
+def _same_safety(func):
+    """A text transform: safe output only from safe input, so data text stays escaped."""
+
+    def wrapper(value, *args, **kwargs):
+        out = func(value, *args, **kwargs)
+        return Safe(out) if isinstance(value, Safe) else out
+
+    return wrapper
+
+
+_CITEKEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
+
+
+def citekey(key) -> Safe:
+    """A BibTeX key as it may appear after ``@`` in a pandoc citation (else a TemplateError)."""
+    if not isinstance(key, str) or not _CITEKEY.match(key):
+        raise ValueError(f"not a citation key: {key!r}")
+    return Safe(key)
+
+
+def _keys(keys) -> list[str]:
+    """Citation keys from a list or from one string "a; b" (as data files write several)."""
+    return re.split(r"[;,\s]+", keys.strip()) if isinstance(keys, str) else list(keys)
+
+
+def load_terms(templates_dir: Path) -> dict:
+    """The wording terms for the intervention and comparison (templates/terms.yml)."""
+    import yaml
+
+    with open(templates_dir / "terms.yml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
 
 
 def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
@@ -81,54 +119,187 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
         keep_trailing_newline=True,
         autoescape=False,
     )
-    formatters = {
-        name: getattr(text, name)
-        for name in (
-            "fmt_num",
-            "fmt_ci",
-            "fmt_ci_brackets",
-            "fmt_p",
-            "fmt_int",
-            "fmt_pct",
-            "fmt_interval",
-            "spell",
-            "count",
-            "plural",
-            "join_and",
-            "capitalize_first",
-            "smd_size",
-            "heterogeneity_level",
-            "cite",
-        )
-    }
-    env.filters.update({name: _safe(func) for name, func in formatters.items()})
-    env.filters["md"] = lambda value: Safe(text.escape_md(value))
+    numbers = (
+        "fmt_num",
+        "fmt_ci",
+        "fmt_ci_brackets",
+        "fmt_p",
+        "fmt_int",
+        "fmt_pct",
+        "fmt_interval",
+        "spell",
+        "count",
+        "plural",
+        "smd_size",
+        "heterogeneity_level",
+        "fmt_date",
+        "fmt_p_value",
+    )
+    env.filters.update({name: _always_safe(getattr(text, name)) for name in numbers})
+    for name in ("capitalize_first", "lower_first", "column_name", "sensitivity_name"):
+        env.filters[name] = _same_safety(getattr(text, name))
+    env.filters["join_and"] = lambda items: Safe(text.join_and([_escaped(x) for x in items]))
+    env.filters["md"] = lambda value: Safe(_escaped(value))
     env.filters["safe"] = Safe
+    env.filters["attr"] = lambda value: Safe(str(value).replace("\\", "\\\\").replace('"', '\\"'))
+    env.filters["citekey"] = citekey
     env.globals.update(
         effect_statement=text.effect_statement,
         prediction_statement=text.prediction_statement,
+        pooled_ci=text.pooled_ci,
+        pooled_pi=text.pooled_pi,
         describe_effect=text.describe_effect,
         lookup=lambda table, key: tuple(
             Safe(x) if isinstance(x, str) else x
             for x in text.lookup(getattr(text, table), key, table.lower())
         ),
-        cite=_safe(text.cite),
+        cite=lambda keys: Safe(text.cite([citekey(k) for k in _keys(keys)])),
+        terms=load_terms(templates_dir),
     )
     return env
+
+
+#: RoB 2 domains as the results text names them
+ROB_DOMAIN_NAMES = {
+    "d1": "the randomisation process",
+    "d2": "deviations from the intended interventions",
+    "d3": "missing outcome data",
+    "d4": "measurement of the outcome",
+    "d5": "selection of the reported result",
+}
+#: studies.csv columns summarised in the characteristics paragraph
+DESCRIBED_COLUMNS = ("msc_source", "secretome", "route", "control")
+
+
+def _tally(values) -> list[tuple]:
+    """(value, count) pairs, most frequent first, ties in order of first appearance."""
+    counts: dict = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return sorted(counts.items(), key=lambda item: -item[1])
+
+
+def _rob_summary(results: dict) -> dict:
+    """Overall judgments (study-wide rows, else the primary outcome's) and the domain with the
+    most judgments other than low risk."""
+    rows = [a for a in results["risk_of_bias"] if a["outcome"] is None]
+    if not rows:
+        primary = next((o["id"] for o in results["outcomes"] if o["primary"]), None)
+        rows = [a for a in results["risk_of_bias"] if a["outcome"] == primary]
+    overall = [a["overall"] for a in rows]
+    worst = None
+    concerns = {d: sum(a[d] != "low" for a in rows) for d in ROB_DOMAIN_NAMES}
+    if rows and max(concerns.values()) > 0:
+        domain = max(concerns, key=lambda d: concerns[d])
+        worst = {"name": Safe(ROB_DOMAIN_NAMES[domain]), "n": concerns[domain]}
+    return {
+        "total": len(rows),
+        "low": overall.count("low"),
+        "some": overall.count("some concerns"),
+        "high": overall.count("high"),
+        "worst_domain": worst,
+    }
+
+
+def text_context(results: dict, figures: list[dict]) -> dict:
+    """What the templates read: results.json, the figures, and the few sums and tallies the
+    wording needs (computed here, so templates hold wording only)."""
+    studies = results["studies"]
+    prisma = results["prisma"]
+    excluded = prisma["eligibility"]["excluded"]
+    identification = prisma["identification"]
+    arm_sizes = sorted(s["n1"] + s["n2"] for s in studies)
+    half = len(arm_sizes) // 2
+    return {
+        "r": results,
+        "review": results["review"],
+        "outcomes": results["outcomes"],
+        "primary": next((o for o in results["outcomes"] if o["primary"]), results["outcomes"][0]),
+        "outcome_labels": {o["id"]: o["label"] for o in results["outcomes"]},
+        "figures": {f["stem"]: f for f in figures},
+        "figures_path": f"_generated/{FIGURES_DIR}",
+        "identified": sum(identification["databases"].values())
+        + sum(identification["registers"].values()),
+        "excluded_total": sum(excluded.values()),
+        "excluded_sorted": sorted(excluded.items(), key=lambda item: -item[1]),
+        "years": sorted(s["year"] for s in studies),
+        "n1_total": sum(s["n1"] for s in studies),
+        "n2_total": sum(s["n2"] for s in studies),
+        "arm_size_median": float(
+            arm_sizes[half] if len(arm_sizes) % 2 else (arm_sizes[half - 1] + arm_sizes[half]) / 2
+        ),
+        "follow_up": (
+            min(s["follow_up_weeks"] for s in studies),
+            max(s["follow_up_weeks"] for s in studies),
+        ),
+        "characteristics": [(c, _tally(s[c] for s in studies)) for c in DESCRIBED_COLUMNS],
+        "rob_summary": _rob_summary(results),
+        "dose_unit": _common_value(
+            s.get("dose_unit") for s in studies if s.get("dose") is not None
+        ),
+        "conversions_by_method": _conversions_by_method(results),
+        "affiliations": _affiliations(results["review"]["authors"]),
+        "affiliation_numbers": _affiliation_numbers(results["review"]["authors"]),
+        "grade_for": {},
+        "common_events": _common_events(results["adverse_events"]),
+    }
+
+
+#: adverse events named in the text: reported by at least this share of the trials
+COMMON_EVENT_SHARE = 0.5
+
+
+def _common_events(adverse: dict) -> list[dict]:
+    """Non-serious event types reported by at least half the trials, most frequent first."""
+    events = adverse["events"] if adverse else []
+    k = max((e["k"] for e in events), default=0)
+    common = [e for e in events if not e["serious"] and e["k"] >= COMMON_EVENT_SHARE * k]
+    return sorted(common, key=lambda e: -(e["events1"] + e["events2"]))
+
+
+def _common_value(values):
+    """The one value all items share, else None (e.g. a dose unit for the column heading)."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def _conversions_by_method(results: dict) -> list[dict]:
+    labels = {s["study_id"]: s["label"] for s in results["studies"]}
+    groups: dict = {}
+    for c in results["conversions"]:
+        group = groups.setdefault(
+            (c["method"], c["bibkey"]),
+            {"description": c["description"], "bibkey": c["bibkey"], "arms": 0, "labels": []},
+        )
+        group["arms"] += 1
+        if labels[c["study_id"]] not in group["labels"]:
+            group["labels"].append(labels[c["study_id"]])
+    return list(groups.values())
+
+
+def _affiliations(authors: list[dict]) -> list[str]:
+    """Distinct affiliations in order of first mention."""
+    out: list[str] = []
+    for author in authors:
+        out += [a for a in author["affiliations"] if a not in out]
+    return out
+
+
+def _affiliation_numbers(authors: list[dict]) -> list[str]:
+    """Per author, the superscript numbers of their affiliations ("1,2")."""
+    order = _affiliations(authors)
+    return [",".join(str(order.index(a) + 1) for a in author["affiliations"]) for author in authors]
 
 
 def render_parts(results: dict, figures: list[dict], env=None) -> dict[str, str]:
     """Markdown part name -> text, every template rendered from results.json and the figures."""
     env = env or template_environment()
-    context = {
-        "r": results,
-        "review": results["review"],
-        "outcomes": results["outcomes"],
-        "primary": next((o for o in results["outcomes"] if o["primary"]), results["outcomes"][0]),
-        "figures": {f["stem"]: f for f in figures},
-        "figures_path": f"_generated/{FIGURES_DIR}",
-    }
-    return {out: env.get_template(name).render(context) for name, out in PARTS.items()}
+    context = text_context(results, figures)
+    parts = {}
+    for name, out in PARTS.items():
+        rendered = env.get_template(name).render(context)
+        parts[out] = re.sub(r"\n{3,}", "\n\n", rendered).strip() + "\n"
+    return parts
 
 
 def metadata_yaml(results: dict) -> str:
@@ -140,10 +311,22 @@ def metadata_yaml(results: dict) -> str:
     return yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
 
 
+_BIB_ENTRY = re.compile(r"^@\w+\s*\{\s*([^,\s]+)\s*,", re.MULTILINE)
+
+
 def bibliography(review, methods_bib: Path = paths.METHODS_BIB) -> str:
-    """The included trials' references (data/) followed by the methods references (report/)."""
-    parts = [review.bibliography_file.read_text(encoding="utf-8"), methods_bib.read_text("utf-8")]
-    return "\n".join(part.rstrip() + "\n" for part in parts)
+    """The included trials' references (data/) and then the methods references (report/); an
+    entry whose key the data's file already holds is left out (the data's version wins)."""
+    data_text = review.bibliography_file.read_text(encoding="utf-8").rstrip() + "\n"
+    seen = set(_BIB_ENTRY.findall(data_text))
+    methods_text = methods_bib.read_text(encoding="utf-8")
+    starts = [m.start() for m in _BIB_ENTRY.finditer(methods_text)] + [len(methods_text)]
+    kept = [
+        methods_text[a:b].rstrip() + "\n"
+        for a, b in itertools.pairwise(starts)
+        if _BIB_ENTRY.match(methods_text, a).group(1) not in seen
+    ]
+    return data_text + "\n" + "\n".join(kept)
 
 
 # --- the pipeline ------------------------------------------------------------------------------

@@ -15,10 +15,22 @@ from importlib import metadata
 import numpy as np
 from scipy import stats as sps
 
+from analysis.adverse import analyse_adverse_events
 from analysis.data.schema import OutcomeSpec, Review
+from analysis.grade import grade_review_outcome
 from analysis.public import clean_number, pooled_to_public
 from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
+from analysis.stats.metareg import meta_regression
 from analysis.stats.pooling import MetaResult, rma
+from analysis.stats.sensitivity import sensitivity_analysis
+from analysis.stats.small_study import (
+    MIN_STUDIES_FOR_TESTS,
+    begg_test,
+    egger_test,
+    small_study_caveat,
+    trim_and_fill,
+)
+from analysis.stats.subgroups import subgroup_analysis
 
 #: results.json schema version: bump when a key is renamed or removed
 SCHEMA_VERSION = 1
@@ -117,16 +129,71 @@ def study_rows(review: Review, spec: OutcomeSpec, fit: MetaResult) -> list[dict]
     return rows
 
 
-def outcome_result(review: Review, spec: OutcomeSpec) -> dict:
-    """One entry of results.json ``outcomes``."""
-    fit = fit_outcome(review, spec)
+def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult, egger) -> dict:
+    """Subgroups, meta-regression, sensitivity analyses and small-study effects of one outcome,
+    as review.yml's analysis settings ask for them (None or empty when not asked for).
+
+    ``subgroup_analyses`` maps each subgroup variable to its analysis; the key ``subgroups``
+    (one analysis, drawn as a subgrouped forest plot) is left to the figures."""
+    settings = review.analysis
+    studies = [review.study(row.study_id) for row in review.data_for(spec.id)]
+    labels = [s.label for s in studies]
+    options = {"method": settings.method, "test": settings.ci_method, "level": settings.level}
+    subgroups = {
+        var: subgroup_analysis(
+            fit.yi,
+            fit.vi,
+            [s.get(var) for s in studies],
+            measure=spec.measure,
+            variable=var,
+            **options,
+        ).to_dict()
+        for var in settings.subgroups
+    }
+    metareg = None
+    if settings.moderators and fit.k > len(settings.moderators) + 1:
+        metareg = meta_regression(
+            fit.yi,
+            fit.vi,
+            {m: [s.get(m) for s in studies] for m in settings.moderators},
+            method=settings.method,
+            test="knha" if settings.ci_method in ("knha", "adhoc") else "z",
+            level=settings.level,
+        ).to_dict()
+    sensitivity = None
+    if settings.sensitivity:
+        rob = [review.rob_for(s.study_id, spec.id) for s in studies]
+        overall = [None if r is None else r.overall for r in rob]
+        with_rob = "exclude_high_risk" in settings.sensitivity
+        sensitivity = sensitivity_analysis(fit, labels, overall if with_rob else None).to_dict()
+    bias = {"caveat": small_study_caveat(fit.k), "egger": None, "begg": None, "trimfill": None}
+    if egger is not None:
+        bias.update(
+            egger=egger.to_dict(),
+            begg=begg_test(fit).to_dict(),
+            trimfill=trim_and_fill(fit).to_dict(),
+        )
     return {
+        "subgroup_analyses": subgroups,
+        "metareg": metareg,
+        "sensitivity": sensitivity,
+        "bias": bias,
+    }
+
+
+def outcome_result(review: Review, spec: OutcomeSpec) -> tuple[dict, dict]:
+    """One entry of results.json ``outcomes`` and its GRADE row (``grade``)."""
+    fit = fit_outcome(review, spec)
+    egger = egger_test(fit) if fit.k >= MIN_STUDIES_FOR_TESTS else None
+    outcome = {
         **spec.to_dict(),
         "k": fit.k,
         "participants": sum(r.n1 + r.n2 for r in review.data_for(spec.id)),
         "studies": study_rows(review, spec, fit),
         "pooled": pooled_to_public(fit),
+        **secondary_analyses(review, spec, fit, egger),
     }
+    return outcome, grade_review_outcome(review, spec.id, fit, egger).to_dict()
 
 
 def risk_of_bias(review: Review) -> list[dict]:
@@ -136,7 +203,7 @@ def risk_of_bias(review: Review) -> list[dict]:
 
 def assemble_results(review: Review) -> dict:
     """The complete results.json dict (keys documented in README.md, section results.json)."""
-    outcomes = [outcome_result(review, spec) for spec in review.outcomes]
+    outcomes, grade = zip(*(outcome_result(review, spec) for spec in review.outcomes), strict=True)
     return {
         "provenance": provenance(review),
         "review": {
@@ -145,10 +212,14 @@ def assemble_results(review: Review) -> dict:
             "warnings": [str(w) for w in review.warnings],
         },
         "studies": [s.to_dict() for s in review.studies],
-        "outcomes": outcomes,
+        "outcomes": list(outcomes),
         "conversions": [c.to_dict() for c in review.conversions],
         "risk_of_bias": risk_of_bias(review),
         "prisma": review.prisma.to_dict(),
-        "adverse_events": None,
-        "grade": None,
+        "adverse_events": analyse_adverse_events(
+            review.adverse_events,
+            {s.study_id: s.label for s in review.studies},
+            review.analysis.level,
+        ).to_dict(),
+        "grade": list(grade),
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 MINUS = "\u2212"
 MISSING = "NA"
@@ -71,6 +72,34 @@ def fmt_pct(x, digits: int = 0) -> str:
     return f"{fmt_num(x, digits)}%" if not _missing(x) else MISSING
 
 
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def fmt_date(iso) -> str:
+    """ISO date "2024-03-31" as "31 March 2024" ("2024-03" → "March 2024", "2024" stays)."""
+    if _missing(iso) or iso == "":
+        return MISSING
+    parts = [int(x) for x in str(iso).split("-")]
+    if len(parts) == 3:
+        return f"{parts[2]} {_MONTHS[parts[1] - 1]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{_MONTHS[parts[1] - 1]} {parts[0]}"
+    return str(parts[0])
+
+
 def fmt_interval(lo, hi, digits: int = 2) -> str:
     """An interval on its own: "−1.25 to −0.31"."""
     return f"{fmt_num(lo, digits)} to {fmt_num(hi, digits)}"
@@ -112,6 +141,14 @@ def spell(n: int) -> str:
 def capitalize_first(text: str) -> str:
     """First letter upper-case, the rest untouched ("nine RCTs" → "Nine RCTs")."""
     return text[:1].upper() + text[1:]
+
+
+def lower_first(text: str) -> str:
+    """First letter lower-case unless the word is an acronym ("Complement C3" → "complement
+    C3", "SLEDAI" stays "SLEDAI", "Anti-dsDNA" → "anti-dsDNA")."""
+    if len(text) > 1 and text[1].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
@@ -180,17 +217,27 @@ def heterogeneity_level(i2_pct: float | None) -> str:
 
 # --- data text enters Markdown or HTML: escape it -------------------------------------------
 
-_MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-.!|~^@$&\"'")
+#: characters that start inline markup anywhere in pandoc Markdown (emphasis, code, links,
+#: raw HTML and entities, headings' attributes, citations, math, super/subscript, tables)
+_MARKDOWN_INLINE = set("\\`*_[]<>{}#@$^~|&")
+#: what starts a block (list, quote, heading, div, definition) at the beginning of a line
+_BLOCK_START = re.compile(r"^(\d+[.)]|[-+:=>#])")
 
 
 def escape_md(text) -> str:
-    """Data text as literal Markdown: every ASCII punctuation character that pandoc Markdown
-    could read as markup is backslash-escaped (pandoc's ``all_symbols_escapable``), so a
-    study label like ``*Lee* [2020]`` prints exactly as typed. Line breaks become spaces."""
+    """Data text as literal Markdown: characters that start inline markup are backslash-escaped
+    (pandoc's ``all_symbols_escapable``), and so is a leading list/heading/div marker, so a
+    study label like ``*Lee* [2020]`` prints exactly as typed. Line breaks become spaces (runs of white space one space);
+    ordinary punctuation (``.``, ``-``, parentheses, quotes) is left as typed."""
     if text is None:
         return ""
-    text = " ".join(str(text).split())
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+    text = re.sub(r"\s+", " ", str(text))
+    out = "".join("\\" + ch if ch in _MARKDOWN_INLINE else ch for ch in text)
+    match = _BLOCK_START.match(out)
+    if match:
+        marker = match.group(1)
+        out = marker[:-1] + "\\" + marker[-1] + out[len(marker) :]
+    return out
 
 
 def escape_html(text) -> str:
@@ -215,7 +262,7 @@ ESTIMATORS = {
 
 #: CI method (public ``ci_method``) -> (phrase, BibTeX keys)
 CI_METHODS = {
-    "z": ("Wald-type confidence intervals based on the normal distribution", []),
+    "z": ("the normal distribution (Wald-type intervals and z tests)", []),
     "knha": (
         "the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 degrees of freedom)",
         ["knapp2003", "inthout2014"],
@@ -226,13 +273,13 @@ CI_METHODS = {
     ),
 }
 
-#: effect measure -> (name in prose, abbreviation)
+#: effect measure -> (plural phrase for the methods text, BibTeX keys)
 MEASURES = {
-    "SMD": ("standardized mean difference (Hedges' g)", "SMD"),
-    "MD": ("mean difference", "MD"),
-    "RR": ("risk ratio", "RR"),
-    "OR": ("odds ratio", "OR"),
-    "RD": ("risk difference", "RD"),
+    "SMD": ("standardized mean differences (Hedges' g)", ["hedges1981"]),
+    "MD": ("mean differences", []),
+    "RR": ("risk ratios", []),
+    "OR": ("odds ratios", []),
+    "RD": ("risk differences", []),
 }
 
 
@@ -262,7 +309,7 @@ def ratio_scale(pooled: dict) -> bool:
 
 
 def effect_statement(pooled: dict, digits: int = 2) -> Safe:
-    """"SMD −0.78, 95% CI −1.25 to −0.31, p = 0.001" (ratios on their natural scale)."""
+    """ "SMD −0.78, 95% CI −1.25 to −0.31, p = 0.001" (ratios on their natural scale)."""
     suffix = "_exp" if ratio_scale(pooled) else ""
     est, lo, hi = (pooled[f"{key}{suffix}"] for key in ("estimate", "ci_lower", "ci_upper"))
     level = fmt_num(100 * pooled["level"], 0)
@@ -273,7 +320,7 @@ def effect_statement(pooled: dict, digits: int = 2) -> Safe:
 
 
 def prediction_statement(pooled: dict, digits: int = 2) -> Safe | None:
-    """"95% prediction interval −1.61 to 0.05" or None when it is not estimable (k < 3)."""
+    """ "95% prediction interval −1.61 to 0.05" or None when it is not estimable (k < 3)."""
     suffix = "_exp" if ratio_scale(pooled) else ""
     lo, hi = pooled.get(f"pi_lower{suffix}"), pooled.get(f"pi_upper{suffix}")
     if lo is None or hi is None:
@@ -294,3 +341,53 @@ def describe_effect(pooled: dict, lower_is_better: bool) -> dict:
         favours = "intervention" if (direction == "lower") == lower_is_better else "control"
     size = smd_size(est) if pooled["measure"] == "SMD" else None
     return {"significant": significant, "direction": direction, "favours": favours, "size": size}
+
+
+#: studies.csv column -> its name in prose and table headings
+COLUMN_NAMES = {
+    "msc_source": "MSC source",
+    "secretome": "secretome preparation",
+    "dose": "dose",
+    "route": "route of administration",
+    "control": "comparator",
+    "follow_up_weeks": "follow-up (weeks)",
+    "country": "country",
+    "year": "year of publication",
+    "age_mean": "mean age",
+    "female_pct": "proportion of women",
+}
+
+#: review.yml analysis.sensitivity -> its description in the methods text
+SENSITIVITY_NAMES = {
+    "leave_one_out": "leaving out one trial at a time",
+    "exclude_high_risk": "excluding trials at high overall risk of bias",
+    "alternative_estimators": "alternative estimators of τ² and the Hartung–Knapp method",
+    "common_effect": "a common-effect model",
+}
+
+
+def column_name(column: str) -> str:
+    """A studies.csv column as prose: the table above, else underscores as spaces."""
+    return COLUMN_NAMES.get(column, column.replace("_", " "))
+
+
+def sensitivity_name(name: str) -> str:
+    return lookup(SENSITIVITY_NAMES, name, "sensitivity analysis")
+
+
+def fmt_p_value(p) -> str:
+    """P-value for a table column: "0.002", "<0.001", ">0.999"."""
+    return fmt_p(p).removeprefix("p = ").replace("p < ", "<").replace("p > ", ">")
+
+
+def pooled_ci(pooled: dict, digits: int = 2) -> Safe:
+    """Pooled estimate with its CI, natural scale, for tables: "−0.78 (−1.25 to −0.31)"."""
+    suffix = "_exp" if ratio_scale(pooled) else ""
+    est, lo, hi = (pooled[f"{key}{suffix}"] for key in ("estimate", "ci_lower", "ci_upper"))
+    return Safe(f"{fmt_num(est, digits)} ({fmt_interval(lo, hi, digits)})")
+
+
+def pooled_pi(pooled: dict, digits: int = 2) -> Safe:
+    """Prediction interval, natural scale, for tables: "−1.61 to 0.05" ("NA" if absent)."""
+    suffix = "_exp" if ratio_scale(pooled) else ""
+    return Safe(fmt_interval(pooled[f"pi_lower{suffix}"], pooled[f"pi_upper{suffix}"], digits))

@@ -7,6 +7,7 @@ quarto-compat.lua -- the Quarto-only syntax our sources use, resolved for plain 
   attribute becomes the image's alt text.
 * Cross-references `@fig-x` / `@tbl-x` (parsed by pandoc as citations) become links
   "Figure N" / "Table N". An unknown label is an error, never left as text.
+* Numbered tables are wrapped in a div of class `table-block` (caption and table kept together).
 * Callouts (`::: {.callout-note title="..."}`) become a div with classes `callout
   callout-note` and a title paragraph, styled by the stylesheets.
 
@@ -61,7 +62,9 @@ local function number_table(tbl)
   counters.tbl = counters.tbl + 1
   numbers[tbl.identifier] = counters.tbl
   tbl.caption = prefix_caption(tbl.caption, "tbl", counters.tbl)
-  return tbl
+  -- a wrapper keeps the caption with its table when the print stylesheet moves it to the next
+  -- page (as Quarto's own float div does)
+  return pandoc.Div({ tbl }, pandoc.Attr("", { "table-block" }))
 end
 
 -- pass 2: cross-references
