@@ -929,15 +929,18 @@ def _warn_bibliography(bib_keys, outcome_data, table, problems: Problems) -> Non
     for key in sorted(set(bib_keys or ()) & set(methods_keys)):
         problems.warn(BIB_FILE, None, None, key, f"a key not also defined in {methods_name}")
     known = set(bib_keys or ()) | set(methods_keys)
-    for r in outcome_data:
-        for c in r.conversions:
-            for key in c.bibkey.split("; "):
-                if key not in known:
-                    problems.warn(
-                        table.source,
-                        r.row,
-                        None,
-                        key,
-                        f"an entry in {BIB_FILE} or {methods_name} for the conversion method "
-                        f"cited ({c.source})",
-                    )
+    missing = {
+        (r.row, key, c.source)
+        for r in outcome_data
+        for c in r.conversions
+        for key in c.bibkey.split("; ")
+        if key not in known
+    }
+    for row, key, source in sorted(missing):
+        problems.warn(
+            table.source,
+            row,
+            None,
+            key,
+            f"an entry in {BIB_FILE} or {methods_name} for the conversion method cited ({source})",
+        )
