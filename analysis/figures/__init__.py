@@ -1,0 +1,128 @@
+"""Publication figures, each a function of the computed results (results.json's dicts), never of
+raw files.
+
+Entry point for the build::
+
+    make_figures(results: dict, out_dir, *, settings=None, dpi=300) -> list[FigureFile]
+
+writes, into ``out_dir``, SVG (text kept as text) and PNG (300 dpi) of
+
+- ``forest-<outcome>``: forest plot of each outcome with studies, with the RoB 2 dots when
+  ``risk_of_bias`` is given; ``forest-<outcome>-by-<variable>``: one per subgroup analysis in the
+  outcome's ``subgroup_analyses`` (or its ``subgroups``);
+- ``funnel-<outcome>`` and ``funnel-contour-<outcome>``: funnel plot and contour-enhanced funnel
+  plot (trim-and-fill studies from ``outcome["bias"]["trimfill"]`` drawn hollow);
+- ``rob-traffic-light`` and ``rob-summary`` (when there are RoB 2 judgments), plus
+  ``rob-traffic-light-<outcome>`` for outcomes with outcome-specific judgments;
+- ``prisma-flow`` (when ``prisma`` is given).
+
+Each :class:`~analysis.figures.output.FigureFile` carries the paths, a caption and alt text
+(``to_dict()`` gives file names relative to ``out_dir``). With ``review.example`` true, captions
+say the data are synthetic.
+
+The single figures: :func:`~analysis.figures.forest.forest_plot`,
+:func:`~analysis.figures.funnel.funnel_plot`, :func:`~analysis.figures.rob.traffic_light_plot`,
+:func:`~analysis.figures.rob.summary_plot`, :func:`~analysis.figures.prisma.prisma_flow`, saved
+with :func:`~analysis.figures.output.save_figure`. Look, sizes and determinism settings live in
+:mod:`analysis.figures.style`; numbers are formatted by :mod:`analysis.text` only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analysis.figures.forest import forest_caption, forest_plot
+from analysis.figures.funnel import funnel_caption, funnel_plot
+from analysis.figures.output import FigureFile, save_figure
+from analysis.figures.prisma import prisma_caption, prisma_flow
+from analysis.figures.rob import rob_caption, rob_for_outcome, summary_plot, traffic_light_plot
+from analysis.figures.style import PNG_DPI
+
+SYNTHETIC_NOTE = " Example review: the per-study data are synthetic."
+_STEM_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _slug(text: str) -> str:
+    """A file-name-safe form of an id ("msc source" -> "msc-source")."""
+    slug = _STEM_SAFE.sub("-", str(text)).strip("-")
+    if not slug:
+        raise ValueError(f"cannot make a figure file name from {text!r}")
+    return slug
+
+
+def _subgroup_analyses(outcome: dict) -> list[dict]:
+    analyses = list((outcome.get("subgroup_analyses") or {}).values())
+    if outcome.get("subgroups"):
+        analyses.append(outcome["subgroups"])
+    return [a for a in analyses if a and a.get("levels")]
+
+
+def make_figures(
+    results: dict, out_dir, *, settings: dict | None = None, dpi: int = PNG_DPI
+) -> list[FigureFile]:
+    """Make and save every figure of ``results`` (the results.json dict); see the module
+    docstring for the files."""
+    note = SYNTHETIC_NOTE if (results.get("review") or {}).get("example") else ""
+    rob = results.get("risk_of_bias") or []
+    made: list[FigureFile] = []
+
+    def save(fig, stem, caption_alt):
+        caption, alt = caption_alt
+        made.append(save_figure(fig, stem, out_dir, caption + note, alt, dpi=dpi))
+
+    for outcome in results.get("outcomes") or []:
+        if not outcome.get("studies") or not outcome.get("pooled"):
+            continue
+        oid = _slug(outcome["id"])
+        plain = {key: value for key, value in outcome.items() if key != "subgroups"}
+        save(
+            forest_plot(plain, rob=rob or None, settings=settings),
+            f"forest-{oid}",
+            forest_caption(plain, settings),
+        )
+        for analysis in _subgroup_analyses(outcome):
+            caption, alt = forest_caption(plain, settings)
+            variable = analysis.get("variable", "subgroup")
+            save(
+                forest_plot(plain, rob=rob or None, settings=settings, subgroups=analysis),
+                f"forest-{oid}-by-{_slug(variable)}",
+                (
+                    caption.replace("Forest plot", f"Forest plot by {variable}", 1),
+                    alt.replace("Forest plot", f"Forest plot by {variable}", 1),
+                ),
+            )
+        save(funnel_plot(outcome), f"funnel-{oid}", funnel_caption(outcome))
+        save(
+            funnel_plot(outcome, contour=True),
+            f"funnel-contour-{oid}",
+            funnel_caption(outcome, contour=True),
+        )
+    if rob:
+        k = len(rob_for_outcome(rob, None))
+        if k:
+            save(traffic_light_plot(rob), "rob-traffic-light", rob_caption("traffic", k))
+            save(summary_plot(rob), "rob-summary", rob_caption("summary", k))
+        specific = dict.fromkeys(e["outcome"] for e in rob if e.get("outcome"))
+        labels = {o["id"]: o.get("label", o["id"]) for o in results.get("outcomes") or []}
+        for outcome_id in specific:
+            k = len(rob_for_outcome(rob, outcome_id))
+            save(
+                traffic_light_plot(rob, outcome=outcome_id),
+                f"rob-traffic-light-{_slug(outcome_id)}",
+                rob_caption("traffic", k, labels.get(outcome_id, outcome_id)),
+            )
+    if results.get("prisma"):
+        save(prisma_flow(results["prisma"]), "prisma-flow", prisma_caption(results["prisma"]))
+    return made
+
+
+__all__ = [
+    "FigureFile",
+    "forest_plot",
+    "funnel_plot",
+    "make_figures",
+    "prisma_flow",
+    "save_figure",
+    "summary_plot",
+    "traffic_light_plot",
+]

@@ -13,12 +13,17 @@ Input: one outcome dict of ``results.json`` (``id``, ``label``, ``measure``, ``l
 (``analysis.public.pooled_to_public``). Ratio measures are drawn on a log axis with
 back-transformed labels.
 
-``subgroups`` shape (analysis scale, like ``pooled``)::
+Subgroup analysis shape (analysis scale, like ``pooled``; one entry of the outcome's
+``subgroup_analyses``, or the outcome's ``subgroups``)::
 
     {"variable": "secretome",
      "levels": {"Exosomes": {"k": 4, "estimate": -0.8, "ci_lower": -1.2, "ci_upper": -0.4,
-                             "tau2": 0.1, "i2": 40.0, "study_ids": ["S1", "S2", ...]}, ...},
-     "q_between": 3.2, "q_between_df": 1, "q_between_pval": 0.07}
+                             "tau2": 0.1, "i2": 40.0, "q": 5.1, "q_df": 3, "q_pval": 0.16,
+                             "studies": [0, 2, 5, 7]}, ...},
+     "q_between": 3.2, "q_between_df": 1, "q_between_pval": 0.07, "test_note": null}
+
+A level names its studies by position in ``studies`` (``studies``) or by ``study_ids``; ``q``,
+``q_df``, ``q_pval`` are optional. When ``q_between`` is null, ``test_note`` says why.
 
 Every printed number goes through :mod:`analysis.text`. Texts carry SVG ids (``gid``) so tests
 can read them back: ``study-label-<i>``, ``study-effect-<i>``, ``study-weight-<i>``,
@@ -34,6 +39,7 @@ from dataclasses import dataclass, field
 from analysis.figures.rob import rob_for_outcome
 from analysis.figures.scale import (
     MEASURE_NAMES,
+    MEASURE_PHRASES,
     METHOD_NAMES,
     display,
     effect_axis,
@@ -75,8 +81,8 @@ COL_GAP_MM = 2.0
 GROUP_GAP_MM = 1.5
 TABLE_SIZES = (7.0, 6.5, 6.0)
 MARGIN_MM = 2.0
-MIN_PLOT_MM = 40.0
-MIN_LABEL_MM = 22.0
+MIN_PLOT_MM = 36.0
+MIN_LABEL_MM = 18.0
 ROB_COL_MM = 3.3
 MAX_SQUARE_MM = 2.8
 MIN_SQUARE_MM = 0.9
@@ -131,13 +137,19 @@ def _arm_text(study: dict, key: str, arm_digits: int) -> str:
 
 
 def _heterogeneity_text(res: dict, digits: int) -> str:
-    """ "Heterogeneity: τ² = 0.79; I² = 95%; Q = 123.45, df = 8 (p < 0.001)"."""
-    if not res.get("k") or res["k"] < 2 or res.get("q") is None:
+    """ "Heterogeneity: τ² = 0.79; I² = 95%; Q = 123.45, df = 8 (p < 0.001)" (Q where known)."""
+    if not res.get("k") or res["k"] < 2:
         return "Heterogeneity: not applicable (one study)"
-    parts = [f"τ² = {fmt_num(res.get('tau2'), digits)}"] if res.get("tau2") is not None else []
-    parts.append(f"I² = {fmt_num(res.get('i2'), 0)}%")
-    q_text = f"Q = {fmt_num(res['q'], 2)}, df = {fmt_num(res['q_df'], 0)} ({fmt_p(res['q_pval'])})"
-    return "Heterogeneity: " + "; ".join([*parts, q_text])
+    parts = []
+    if res.get("tau2") is not None:
+        parts.append(f"τ² = {fmt_num(res['tau2'], digits)}")
+    if res.get("i2") is not None:
+        parts.append(f"I² = {fmt_num(res['i2'], 0)}%")
+    if res.get("q") is not None:
+        parts.append(
+            f"Q = {fmt_num(res['q'], 2)}, df = {fmt_num(res['q_df'], 0)} ({fmt_p(res['q_pval'])})"
+        )
+    return "Heterogeneity: " + ("; ".join(parts) if parts else "not estimated")
 
 
 def _overall_text(pooled: dict) -> str:
@@ -150,6 +162,10 @@ def _overall_text(pooled: dict) -> str:
 
 
 def _subgroup_text(sub: dict) -> str:
+    """ "Test for subgroup differences: Q = 3.21, df = 2 (p = 0.201)", or the stated reason."""
+    if sub.get("q_between") is None:
+        note = sub.get("test_note") or "not applicable"
+        return f"Test for subgroup differences: {note}"
     return (
         f"Test for subgroup differences: Q = {fmt_num(sub['q_between'], 2)}, "
         f"df = {fmt_num(sub['q_between_df'], 0)} ({fmt_p(sub['q_between_pval'])})"
@@ -160,14 +176,16 @@ def _level_pct(pooled: dict) -> str:
     return fmt_num(100 * (pooled.get("level") or 0.95), 0)
 
 
-def _model_text(pooled: dict) -> str:
+def _model_phrase(pooled: dict) -> str:
+    """ "random-effects model (REML)", "common-effect model (inverse variance)" …"""
     method = pooled.get("method", "")
-    model = "Common effect" if method in ("FE", "MH", "PETO") else "Random effects"
-    name = METHOD_NAMES.get(method, method)
-    return f"{model} ({name})" if name and name != "common effect" else model
+    if method in ("FE", "MH", "PETO"):
+        name = "inverse variance" if method == "FE" else METHOD_NAMES[method]
+        return f"common-effect model ({name})"
+    return f"random-effects model ({METHOD_NAMES.get(method, method)})"
 
 
-def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols) -> list[Row]:
+def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols, subgroups) -> list[Row]:
     measure = outcome["measure"]
     digits = settings["digits"]
     studies = outcome["studies"]
@@ -225,10 +243,12 @@ def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols) -> list[
         )
 
     rows: list[Row] = []
-    subgroups = outcome.get("subgroups")
     if subgroups:
         for j, (level, res) in enumerate(subgroups["levels"].items()):
-            members = [index[sid] for sid in res["study_ids"] if sid in index]
+            if res.get("study_ids") is not None:
+                members = [index[sid] for sid in res["study_ids"] if sid in index]
+            else:
+                members = [int(i) for i in res["studies"]]
             rows.append(Row("group", label_lines=[str(level)], bold=True))
             rows += [study_row(i) for i in members]
             rows.append(
@@ -360,11 +380,18 @@ def _arm_digits(studies: list[dict]) -> int:
     return 2
 
 
-def forest_plot(outcome: dict, *, rob: list | None = None, settings: dict | None = None):
+def forest_plot(
+    outcome: dict,
+    *,
+    rob: list | None = None,
+    settings: dict | None = None,
+    subgroups: dict | None = None,
+):
     """Forest plot of one outcome (see the module docstring); returns a matplotlib Figure.
 
     ``rob``: the ``risk_of_bias`` list of results.json; when given, each study row carries its
     RoB 2 judgments for D1–D5 and overall. ``settings``: overrides of :data:`DEFAULT_SETTINGS`.
+    ``subgroups``: one subgroup analysis (default: the outcome's ``subgroups``, if any).
     The table is set at 7 pt, or at 6.5 or 6 pt when the columns would not leave the plot its
     minimum width; long labels wrap.
     """
@@ -378,7 +405,9 @@ def forest_plot(outcome: dict, *, rob: list | None = None, settings: dict | None
     arm_cols = _arm_columns(kind, settings) if kind != "generic" else []
     rob_map = rob_for_outcome(rob, outcome.get("id")) if rob else {}
     show_rob = bool(rob_map)
-    rows = _build_rows(outcome, settings, rob_map, arm_cols)
+    if subgroups is None:
+        subgroups = outcome.get("subgroups")
+    rows = _build_rows(outcome, settings, rob_map, arm_cols, subgroups)
     width = settings["width_mm"]
     level = _level_pct(pooled)
     method = METHOD_NAMES.get(pooled.get("method"), pooled.get("method") or "")
@@ -427,8 +456,8 @@ def forest_plot(outcome: dict, *, rob: list | None = None, settings: dict | None
     favours_h = small_line + 0.4 if favours else 0.0
     footer = [("footer-heterogeneity", _heterogeneity_text(pooled, settings["digits"]))]
     footer.append(("footer-overall", _overall_text(pooled)))
-    if outcome.get("subgroups"):
-        footer.append(("footer-subgroups", _subgroup_text(outcome["subgroups"])))
+    if subgroups:
+        footer.append(("footer-subgroups", _subgroup_text(subgroups)))
     if show_rob:
         legend = "Risk of bias (RoB 2): " + "; ".join(
             f"{d.upper()} {ROB_DOMAIN_NAMES[d].lower()}" for d in ROB_DOMAINS
@@ -638,13 +667,13 @@ def forest_caption(outcome: dict, settings: dict | None = None) -> tuple[str, st
     settings = {**DEFAULT_SETTINGS, **(settings or {})}
     pooled, measure = outcome["pooled"], outcome["measure"]
     digits = settings["digits"]
-    name = MEASURE_NAMES.get(measure, measure).lower()
+    name = MEASURE_PHRASES.get(measure, measure)
     level = _level_pct(pooled)
     ratio = " (log scale)" if is_ratio(measure) else ""
     caption = (
         f"Forest plot of {outcome['label']}: {name} ({settings['experimental_label']} vs "
         f"{settings['control_label'].lower()}) with {level}% confidence intervals{ratio}, "
-        f"{_model_text(pooled).lower()} model. Squares: study estimates, area proportional to "
+        f"{_model_phrase(pooled)}. Squares: study estimates, area proportional to "
         f"the weight; diamond: pooled estimate and its {level}% CI"
     )
     if settings["prediction_interval"] and pooled.get("pi_lower") is not None:

@@ -28,7 +28,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from scipy import stats as sps
 
-from analysis.figures.scale import MEASURE_NAMES, effect_axis, is_ratio, tick_label
+from analysis.figures.scale import MEASURE_NAMES, MEASURE_PHRASES, effect_axis, is_ratio, tick_label
 from analysis.figures.style import (
     COLUMN_WIDTH_MM,
     GREY,
@@ -168,7 +168,7 @@ def _contour_legend() -> list[Patch]:
 def funnel_caption(outcome: dict, *, contour: bool = False, trimfill: dict | None = None):
     """(caption, alt text) of the funnel plot of ``outcome``."""
     k = len(outcome["studies"])
-    name = MEASURE_NAMES.get(outcome["measure"], outcome["measure"]).lower()
+    name = MEASURE_PHRASES.get(outcome["measure"], outcome["measure"])
     filled = _trimfill(outcome, trimfill)
     scale = " on the log scale" if is_ratio(outcome["measure"]) else ""
     if contour:

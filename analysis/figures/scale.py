@@ -25,6 +25,15 @@ MEASURE_NAMES = {
     "RD": "Risk difference",
     "GEN": "Effect size",
 }
+#: the measure's name inside a sentence (captions, alt text)
+MEASURE_PHRASES = {
+    "SMD": "standardized mean difference",
+    "MD": "mean difference",
+    "RR": "risk ratio",
+    "OR": "odds ratio",
+    "RD": "risk difference",
+    "GEN": "effect size",
+}
 METHOD_NAMES = {
     "FE": "common effect",
     "DL": "DerSimonian–Laird",
