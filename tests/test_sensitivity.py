@@ -11,6 +11,7 @@ from analysis.stats.pooling import rma
 from analysis.stats.sensitivity import (
     alternative_estimators,
     excluding_high_risk,
+    influence_diagnostics,
     influential_studies,
     leave_one_out,
     sensitivity_analysis,
@@ -86,6 +87,55 @@ def test_leave1out_matches_metafor(path, key, test):
         assert_close(
             np.sqrt(fit.cov[0, 0]), expected["se"][i], CLOSED_FORM_RTOL, what="se at metafor's tau²"
         )
+
+
+INFLUENCE_FIELDS = {
+    "rstudent": "rstudent",
+    "dffits": "dffits",
+    "cook_d": "cook_d",
+    "cov_r": "cov_r",
+    "tau2_del": "tau2_del",
+    "qe_del": "qe_del",
+    "hat": "hat",
+    "weight": "weight_pct",
+    "dfbetas": "dfbetas",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "test"),
+    [
+        pytest.param(p, k, t, id=f"{p.stem}-{t}")
+        for p in fixture_cases()
+        for k, t in (("influence", "z"), ("influence_knha", "knha"))
+    ],
+)
+def test_influence_matches_metafor(path, key, test):
+    case = load(path)
+    expected = case[key]
+    yi, vi = yi_vi(case)
+    influence = influence_diagnostics(rma(yi, vi, test=test))
+    for name, attr in INFLUENCE_FIELDS.items():
+        assert_close(
+            getattr(influence, attr), expected[name], ITERATIVE_RTOL, ITERATIVE_ATOL, what=name
+        )
+    assert influence.flagged.tolist() == expected["influential"]
+
+
+def test_influential_studies_name_metafors_criteria():
+    case = load(next(p for p in fixture_cases() if p.stem == "secondary_raudenbush1985"))
+    yi, vi = yi_vi(case)
+    model = rma(yi, vi)
+    influence = influence_diagnostics(model)
+    flagged = influential_studies(
+        model, leave_one_out(model), case["input"]["study"], influence=influence
+    )
+    by_metafor = [
+        s for s in flagged if any(r.startswith("influential by metafor") for r in s.reasons)
+    ]
+    assert [s.index for s in by_metafor] == np.flatnonzero(
+        case["influence"]["influential"]
+    ).tolist()
 
 
 def test_leave1out_to_dict_has_the_meta_json_shape():

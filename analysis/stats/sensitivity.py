@@ -3,8 +3,10 @@ estimators side by side, and the flagging of influential studies.
 
 Influential-study rule (documented for the methods text): a study is flagged when leaving it
 out (a) moves the pooled estimate outside the confidence interval of the analysis with all
-studies, or (b) changes the conclusion of the test at the analysis's alpha (p < alpha with all
-studies but not without the study, or the other way round).
+studies, (b) changes the conclusion of the test at the analysis's alpha (p < alpha with all
+studies but not without the study, or the other way round), or (c) meets one of metafor's
+``influence()`` criteria (Viechtbauer & Cheung 2010): |DFFITS| > 3√(p/(k − p)), Cook's
+distance beyond the median of χ²(p), hat value > 3p/k, or |DFBETAS| > 1 (p = 1 here).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats as sps
 
 from analysis.errors import AnalysisError
 from analysis.public import clean_number, pooled_to_public
@@ -111,6 +114,108 @@ def leave_one_out(model: MetaResult) -> LeaveOneOut:
 
 
 @dataclass(frozen=True)
+class Influence:
+    """Case-deletion diagnostics of an intercept-only model (metafor ``influence()``), arrays in
+    input order; ``flagged`` marks the studies meeting one of metafor's criteria."""
+
+    rstudent: np.ndarray
+    dffits: np.ndarray
+    cook_d: np.ndarray
+    cov_r: np.ndarray
+    tau2_del: np.ndarray
+    qe_del: np.ndarray
+    hat: np.ndarray
+    weight_pct: np.ndarray
+    dfbetas: np.ndarray
+    flagged: np.ndarray
+
+    def criteria(self, i: int) -> tuple[str, ...]:
+        """metafor's criteria that study ``i`` meets, in words."""
+        k = len(self.hat)
+        met = []
+        if abs(self.dffits[i]) > 3 * np.sqrt(1 / (k - 1)):
+            met.append(f"|DFFITS| = {abs(self.dffits[i]):.2f} > 3·√(1/(k − 1))")
+        if sps.chi2.cdf(self.cook_d[i], 1) > 0.5:
+            met.append(f"Cook's distance {self.cook_d[i]:.2f} above the median of χ²(1)")
+        if self.hat[i] > 3 / k:
+            met.append(f"hat value {self.hat[i]:.2f} > 3/k")
+        if abs(self.dfbetas[i]) > 1:
+            met.append(f"|DFBETAS| = {abs(self.dfbetas[i]):.2f} > 1")
+        return tuple(met)
+
+    def to_dict(self) -> dict:
+        names = {
+            "rstudent": "rstudent",
+            "dffits": "dffits",
+            "cook_d": "cook_d",
+            "cov_r": "cov_r",
+            "tau2_del": "tau2_del",
+            "qe_del": "qe_del",
+            "hat": "hat",
+            "weight_pct": "weight",
+            "dfbetas": "dfbetas",
+        }
+        out = {public: [clean_number(x) for x in getattr(self, n)] for n, public in names.items()}
+        out["influential"] = [bool(x) for x in self.flagged]
+        return out
+
+
+def influence_diagnostics(model: MetaResult) -> Influence:
+    """Case-deletion diagnostics as metafor ``influence(model)`` computes them (p = 1).
+
+    Notes
+    -----
+    With w = 1/(vᵢ + tau²), hᵢ = wᵢ/Σw, β̂₍₋ᵢ₎, tau²₍₋ᵢ₎, Var₍₋ᵢ₎ and the Knapp–Hartung factor
+    s²₍₋ᵢ₎ (1 for z) of the refit without study i, and Var the full model's variance:
+    DFFITS = (β̂ − β̂₍₋ᵢ₎)/√(s²₍₋ᵢ₎·hᵢ·(tau²₍₋ᵢ₎ + vᵢ));
+    DFBETAS = (β̂ − β̂₍₋ᵢ₎)/√(s²₍₋ᵢ₎/Σⱼ 1/(vⱼ + tau²₍₋ᵢ₎)) (sum over all k studies);
+    Cook's D = (β̂ − β̂₍₋ᵢ₎)²/Var; COVRATIO = Var₍₋ᵢ₎/Var;
+    externally standardized residual = (yᵢ − β̂₍₋ᵢ₎)/√(s²₍₋ᵢ₎(vᵢ + tau²₍₋ᵢ₎) + Var₍₋ᵢ₎).
+
+    References
+    ----------
+    Viechtbauer W, Cheung MW-L (2010). Outlier and influence diagnostics for meta-analysis.
+    Res Synth Methods 1(2):112-125.
+    """
+    k = model.k
+    if k < 3:
+        raise AnalysisError("influence diagnostics need at least 3 studies")
+    yi, vi = model.yi, model.vi
+    w = 1 / (vi + model.tau2)
+    hat = w / w.sum()
+    var_full = model.se**2
+    rows = []
+    for i in range(k):
+        keep = np.arange(k) != i
+        fit = rma(yi[keep], vi[keep], method=model.method, test=model.test, level=model.level)
+        var_del = fit.se**2
+        s2w = 1.0 if fit.test == "z" else var_del * np.sum(1 / (vi[keep] + fit.tau2))
+        diff = model.estimate - fit.estimate
+        rows.append(
+            (
+                (yi[i] - fit.estimate) / np.sqrt(s2w * (vi[i] + fit.tau2) + var_del),
+                diff / np.sqrt(s2w * hat[i] * (fit.tau2 + vi[i])),
+                diff**2 / var_full,
+                var_del / var_full,
+                fit.tau2,
+                np.nan if fit.q is None else fit.q,
+                diff / np.sqrt(s2w / np.sum(1 / (vi + fit.tau2))),
+            )
+        )
+    columns = (np.array(c) for c in zip(*rows, strict=True))
+    rstudent, dffits, cook_d, cov_r, tau2_del, qe_del, dfbetas = columns
+    flagged = (
+        (np.abs(dffits) > 3 * np.sqrt(1 / (k - 1)))
+        | (sps.chi2.cdf(cook_d, 1) > 0.5)
+        | (hat > 3 / k)
+        | (np.abs(dfbetas) > 1)
+    )
+    return Influence(
+        rstudent, dffits, cook_d, cov_r, tau2_del, qe_del, hat, model.weights_pct, dfbetas, flagged
+    )
+
+
+@dataclass(frozen=True)
 class InfluentialStudy:
     """A study whose omission moves the estimate outside the CI or flips significance."""
 
@@ -123,9 +228,14 @@ class InfluentialStudy:
 
 
 def influential_studies(
-    model: MetaResult, loo: LeaveOneOut, labels: Sequence[str], alpha: float | None = None
+    model: MetaResult,
+    loo: LeaveOneOut,
+    labels: Sequence[str],
+    alpha: float | None = None,
+    influence: Influence | None = None,
 ) -> tuple[InfluentialStudy, ...]:
-    """Studies flagged by the rule in the module docstring (alpha defaults to 1 − level)."""
+    """Studies flagged by the rule in the module docstring (alpha defaults to 1 − level;
+    criterion (c) applies when ``influence`` is given)."""
     if len(labels) != model.k:
         raise ValueError(f"need one label per study ({model.k}); got {len(labels)}")
     alpha = 1 - model.level if alpha is None else alpha
@@ -141,6 +251,8 @@ def influential_studies(
                 + ("non-significant" if significant else "significant")
                 + f" at alpha = {alpha:g}"
             )
+        if influence is not None and influence.flagged[i]:
+            reasons.append("influential by metafor's criteria: " + "; ".join(influence.criteria(i)))
         if reasons:
             flagged.append(InfluentialStudy(i, str(label), tuple(reasons)))
     return tuple(flagged)
@@ -220,6 +332,7 @@ class SensitivityAnalysis:
     """Everything the sensitivity section of the manuscript reports for one outcome."""
 
     leave1out: LeaveOneOut | None
+    influence: Influence | None
     influential: tuple[InfluentialStudy, ...]
     low_rob: NamedFit | None
     alternatives: tuple[NamedFit, ...]
@@ -229,6 +342,7 @@ class SensitivityAnalysis:
         return {
             "labels": list(self.labels),
             "leave1out": None if self.leave1out is None else self.leave1out.to_dict(),
+            "influence": None if self.influence is None else self.influence.to_dict(),
             "influential": [s.to_dict() for s in self.influential],
             "excluding_high_rob": None if self.low_rob is None else self.low_rob.to_dict(),
             "alternatives": [a.to_dict() for a in self.alternatives],
@@ -238,13 +352,15 @@ class SensitivityAnalysis:
 def sensitivity_analysis(
     model: MetaResult, labels: Sequence[str], overall_rob: Sequence[str | None] | None = None
 ) -> SensitivityAnalysis:
-    """Leave-one-out with influential studies flagged, the analysis without high-RoB trials
-    (when judgements are given) and the alternative estimators."""
+    """Leave-one-out and influence diagnostics with influential studies flagged, the analysis
+    without high-RoB trials (when judgements are given) and the alternative estimators."""
     loo = leave_one_out(model) if model.k >= 2 else None
-    influential = influential_studies(model, loo, labels) if loo is not None else ()
+    influence = influence_diagnostics(model) if model.k >= 3 else None
+    influential = influential_studies(model, loo, labels, influence=influence) if loo else ()
     low_rob = excluding_high_risk(model, labels, overall_rob) if overall_rob is not None else None
     return SensitivityAnalysis(
         leave1out=loo,
+        influence=influence,
         influential=influential,
         low_rob=low_rob,
         alternatives=alternative_estimators(model),
