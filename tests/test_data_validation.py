@@ -429,3 +429,13 @@ def test_key_repeated_in_the_methods_bibliography(tmp_path):
     text = bib.read_text(encoding="utf-8")
     bib.write_text(text + "\n@article{egger1997,\n  title = {x}\n}\n", encoding="utf-8")
     assert [w.value for w in _warnings(data) if w.file == "references.bib"] == ["egger1997"]
+
+
+def test_study_without_rob_and_outcome_without_data_are_flagged(tmp_path):
+    data = copy_example(tmp_path)
+    write_rows(data / "risk_of_bias.csv", read_rows(data / "risk_of_bias.csv")[:-1])  # no S09
+    rows = read_rows(data / "outcomes.csv")
+    write_rows(data / "outcomes.csv", [r for r in rows if r[1] != "c3"])
+    found = {(w.file, w.column, w.value) for w in _warnings(data)}
+    assert ("risk_of_bias.csv", "study_id", "S09") in found
+    assert ("outcomes.csv", "outcome", "c3") in found

@@ -125,7 +125,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
 
     if tables["studies"] is not None:
         _check_analysis_columns(settings.analysis, tables["studies"], studies, problems)
-    _check_completeness(studies, specs, outcome_data, rob, problems)
+    _check_completeness(tables, studies, specs, outcome_data, rob, problems)
     _warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     _warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
     _warn_bibliography(bib_keys, outcome_data, tables["outcomes"], problems)
@@ -864,17 +864,26 @@ def _check_analysis_columns(settings: AnalysisSettings, table: Table, studies, p
                 problems.error(REVIEW_FILE, None, path, name, "a numeric column of studies.csv")
 
 
-def _check_completeness(studies, specs, outcome_data, rob, problems: Problems) -> None:
-    reported = {(r.study_id, r.outcome) for r in outcome_data}
-    for oid in specs:
-        if specs and not any(o == oid for _, o in reported) and outcome_data:
-            problems.warn("outcomes.csv", None, "outcome", oid, "at least one row for each outcome")
-    assessed = {r.study_id for r in rob}
-    for study in studies:
-        if rob and study.study_id not in assessed:
-            problems.warn(
-                "risk_of_bias.csv", None, "study_id", study.study_id, "a RoB 2 row for every study"
-            )
+def _check_completeness(tables, studies, specs, outcome_data, rob, problems: Problems) -> None:
+    """Warn about declared outcomes without data and studies without a RoB 2 assessment."""
+    if tables["outcomes"] is not None:
+        with_data = {r.outcome for r in outcome_data}
+        for oid in specs:
+            if oid not in with_data:
+                problems.warn(
+                    tables["outcomes"].source, None, "outcome", oid, "rows for each outcome"
+                )
+    if tables["risk_of_bias"] is not None:
+        assessed = {r.study_id for r in rob}
+        for study in studies:
+            if study.study_id not in assessed:
+                problems.warn(
+                    tables["risk_of_bias"].source,
+                    None,
+                    "study_id",
+                    study.study_id,
+                    "a RoB 2 row for every study",
+                )
 
 
 def _warn_sd_like_se(outcome_data, specs, table, problems: Problems) -> None:
