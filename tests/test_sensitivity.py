@@ -198,3 +198,25 @@ def test_sensitivity_analysis_to_dict():
     assert out["labels"] == labels
     assert out["excluding_high_rob"]["pooled"] is None
     assert len(out["leave1out"]["estimate"]) == len(yi)
+
+
+def test_sensitivity_analysis_runs_only_the_named_analyses():
+    yi, vi = yi_vi(load(shared_cases()[0]))
+    labels = [f"S{i}" for i in range(len(yi))]
+    model = rma(yi, vi)
+    only_loo = sensitivity_analysis(model, labels, ["high"] * len(yi), ["leave_one_out"])
+    assert (
+        only_loo.leave1out is not None and only_loo.low_rob is None and only_loo.alternatives == ()
+    )
+    alt = sensitivity_analysis(model, labels, analyses=["alternative_estimators"])
+    assert [a.name for a in alt.alternatives] == ["main", "dl", "knha"] and alt.leave1out is None
+    fe = sensitivity_analysis(model, labels, analyses=["common_effect"])
+    assert [a.name for a in fe.alternatives] == ["fe"]
+    with pytest.raises(ValueError, match="sensitivity analysis must be one of"):
+        sensitivity_analysis(model, labels, analyses=["jackknife"])
+
+
+def test_common_effect_main_model_has_no_knapp_hartung_variant():
+    yi, vi = yi_vi(load(shared_cases()[0]))
+    names = [a.name for a in alternative_estimators(rma(yi, vi, method="FE"))]
+    assert names == ["main", "dl"]

@@ -19,7 +19,7 @@ from scipy import stats as sps
 
 from analysis.errors import AnalysisError
 from analysis.public import clean_number, pooled_to_public
-from analysis.stats.pooling import MetaResult, rma
+from analysis.stats.pooling import MetaResult, check_choice, rma
 
 HIGH_RISK = "high"
 
@@ -278,18 +278,21 @@ class NamedFit:
         }
 
 
-def alternative_estimators(model: MetaResult) -> tuple[NamedFit, ...]:
+def alternative_estimators(model: MetaResult, common_effect: bool = True) -> tuple[NamedFit, ...]:
     """The main model beside DerSimonian–Laird (z) and the same tau² estimator with the
-    Knapp–Hartung adjustment, and the common-effect model."""
+    Knapp–Hartung adjustment, and (``common_effect``) the common-effect model; variants equal
+    to the main model, and Knapp–Hartung for a common-effect main model, are left out."""
     variants = [
         ("main", f"{model.method}, {model.test}", model.method, model.test),
         ("dl", "DerSimonian–Laird, z", "DL", "z"),
         ("knha", f"{model.method}, Knapp–Hartung", model.method, "knha"),
-        ("fe", "common effect (inverse variance)", "FE", "z"),
     ]
+    if common_effect:
+        variants.append(("fe", "common effect (inverse variance)", "FE", "z"))
     out, seen = [], set()
     for name, description, method, test in variants:
-        if (method, test) in seen or (model.k < 2 and name != "main"):
+        skip = (method, test) in seen or (model.k < 2 and name != "main")
+        if skip or (name == "knha" and method == "FE"):
             continue
         seen.add((method, test))
         fit = rma(
@@ -349,20 +352,47 @@ class SensitivityAnalysis:
         }
 
 
+#: the analyses :func:`sensitivity_analysis` can run (review.yml ``analysis.sensitivity``)
+SENSITIVITY_ANALYSES = (
+    "leave_one_out",
+    "exclude_high_risk",
+    "alternative_estimators",
+    "common_effect",
+)
+
+
 def sensitivity_analysis(
-    model: MetaResult, labels: Sequence[str], overall_rob: Sequence[str | None] | None = None
+    model: MetaResult,
+    labels: Sequence[str],
+    overall_rob: Sequence[str | None] | None = None,
+    analyses: Sequence[str] = SENSITIVITY_ANALYSES,
 ) -> SensitivityAnalysis:
-    """Leave-one-out and influence diagnostics with influential studies flagged, the analysis
-    without high-RoB trials (when judgements are given) and the alternative estimators."""
-    loo = leave_one_out(model) if model.k >= 2 else None
-    influence = influence_diagnostics(model) if model.k >= 3 else None
-    influential = influential_studies(model, loo, labels, influence=influence) if loo else ()
-    low_rob = excluding_high_risk(model, labels, overall_rob) if overall_rob is not None else None
+    """The named sensitivity analyses (default all): ``leave_one_out`` (with influence
+    diagnostics and influential studies flagged), ``exclude_high_risk`` (needs
+    ``overall_rob``), ``alternative_estimators`` (DL, Knapp–Hartung) and ``common_effect``.
+    Analyses not asked for are None or empty."""
+    for name in analyses:
+        check_choice("sensitivity analysis", name, SENSITIVITY_ANALYSES)
+    loo = influence = None
+    influential: tuple[InfluentialStudy, ...] = ()
+    if "leave_one_out" in analyses and model.k >= 2:
+        loo = leave_one_out(model)
+        influence = influence_diagnostics(model) if model.k >= 3 else None
+        influential = influential_studies(model, loo, labels, influence=influence)
+    low_rob = None
+    if "exclude_high_risk" in analyses and overall_rob is not None:
+        low_rob = excluding_high_risk(model, labels, overall_rob)
+    alternatives: tuple[NamedFit, ...] = ()
+    if "alternative_estimators" in analyses:
+        alternatives = alternative_estimators(model, "common_effect" in analyses)
+    elif "common_effect" in analyses and model.k >= 2:
+        fe = rma(model.yi, model.vi, method="FE", level=model.level, measure=model.measure)
+        alternatives = (NamedFit("fe", "common effect (inverse variance)", fe),)
     return SensitivityAnalysis(
         leave1out=loo,
         influence=influence,
         influential=influential,
         low_rob=low_rob,
-        alternatives=alternative_estimators(model),
+        alternatives=alternatives,
         labels=tuple(str(x) for x in labels),
     )
