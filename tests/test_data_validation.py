@@ -439,3 +439,24 @@ def test_study_without_rob_and_outcome_without_data_are_flagged(tmp_path):
     found = {(w.file, w.column, w.value) for w in _warnings(data)}
     assert ("risk_of_bias.csv", "study_id", "S09") in found
     assert ("outcomes.csv", "outcome", "c3") in found
+
+
+def test_check_in_a_real_process(tmp_path):
+    """``python -m analysis check --data DIR`` as a user runs it: exit 2, no traceback."""
+    import subprocess
+    import sys
+
+    from analysis.paths import ROOT
+
+    data = copy_example(tmp_path)
+    _events_exceed_n(data)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "check", "--data", str(data)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "adverse_events.csv, row 4, column 'events1': '19'" in done.stderr
+    assert "Traceback" not in done.stderr
