@@ -154,7 +154,12 @@ def mean_from_five_numbers(
 
 
 def xi(n: int) -> float:
-    """Wan et al.'s ξ(n) = 2·Φ⁻¹((n − 0.375)/(n + 0.25)): expected range of n normals, in SDs."""
+    """Wan et al.'s ξ(n) = 2·Φ⁻¹((n − 0.375)/(n + 0.25)): expected range of n normals, in SDs.
+
+    The closed form is used for every n. It differs from the exact expected range of n
+    standard normal values by 1.4% at n = 5, 0.5% at n = 10 and under 0.3% from n = 20 on
+    (checked by numerical integration).
+    """
     return 2.0 * float(stats.norm.ppf((n - 0.375) / (n + 0.25)))
 
 
