@@ -34,6 +34,7 @@ PARTS = {
     "methods.md.j2": "methods.md",
     "results.md.j2": "results.md",
     "availability.md.j2": "availability.md",
+    "supplement.md.j2": "supplement.md",
 }
 RESULTS_FILE = "results.json"
 FIGURES_DIR = "figures"
@@ -210,6 +211,9 @@ def text_context(results: dict, figures: list[dict]) -> dict:
     identification = prisma["identification"]
     arm_sizes = sorted(s["n1"] + s["n2"] for s in studies)
     half = len(arm_sizes) // 2
+    main_figures = {"prisma-flow", "rob-traffic-light"} | {
+        f"forest-{o['id']}" for o in results["outcomes"]
+    }
     return {
         "r": results,
         "review": results["review"],
@@ -240,7 +244,8 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         "conversions_by_method": _conversions_by_method(results),
         "affiliations": _affiliations(results["review"]["authors"]),
         "affiliation_numbers": _affiliation_numbers(results["review"]["authors"]),
-        "grade_for": {},
+        "grade_for": {g["outcome"]: g["certainty"] for g in results.get("grade") or []},
+        "supplementary": [f["stem"] for f in figures if f["stem"] not in main_figures],
         "common_events": _common_events(results["adverse_events"]),
     }
 
