@@ -59,6 +59,7 @@ from analysis.figures.style import (
     ROB_SYMBOLS,
     SMALL_SIZE,
     STUDY_COLOUR,
+    WRAP_SLACK,
     figure_style,
     line_height_mm,
     new_figure,
@@ -315,7 +316,8 @@ class Columns:
 
 def _fit_columns(rows, arm_cols, headers, width, show_rob, size) -> Columns | None:
     """Measure every column at font ``size``; the plot takes what is left. ``None`` if the plot
-    would be narrower than its minimum or the labels narrower than theirs."""
+    would be narrower than its minimum, or the label column narrower than its minimum or than
+    the longest word of a label."""
 
     def col_width(key, header):
         cells = [
@@ -336,14 +338,21 @@ def _fit_columns(rows, arm_cols, headers, width, show_rob, size) -> Columns | No
     min_plot += COL_GAP_MM
     fixed = 2 * MARGIN_MM + sum(arm_w) + effect_w + weight_w + rob_w
     label_need = max(
-        text_width_mm(line, size, "bold" if r.bold else "normal")
+        text_width_mm(line, size, "bold" if r.bold else "normal") / WRAP_SLACK
         for r in rows
         if r.kind not in ("note", "gap")
         for line in r.label_lines
     )
+    longest_word = max(
+        text_width_mm(word, size, "bold" if r.bold else "normal") / WRAP_SLACK
+        for r in rows
+        if r.kind not in ("note", "gap")
+        for line in r.label_lines
+        for word in line.split(" ")
+    )
     label_room = width - fixed - min_plot
-    if label_room < min(label_need, MIN_LABEL_MM):
-        return None
+    if label_room < min(label_need, max(MIN_LABEL_MM, longest_word)):
+        return None  # labels would have to break inside words
     label_w = min(label_need, label_room, 0.4 * width) + COL_GAP_MM
     x = MARGIN_MM + label_w
     right, group_left = {}, {}
@@ -585,8 +594,9 @@ def forest_plot(
             fy = rows_bottom + axis_h + small_line / 2
             span = cols.plot_x1 - cols.plot_x0
             null_x = cols.plot_x0 + (axis.null - axis.lower) / (axis.upper - axis.lower) * span
-            left_x = max(null_x - 1.0, cols.plot_x0 + text_width_mm(favours[0], small))
-            right_x = min(null_x + 1.0, cols.plot_x1 - text_width_mm(favours[1], small))
+            # the row below the ticks is empty across the table, so the labels may reach
+            # beyond the plot's edges; they never cross the null line, so never each other
+            left_x, right_x = null_x - 1.0, null_x + 1.0
             put(left_x, fy, favours[0], ha="right", size=small, gid="favours-left")
             put(right_x, fy, favours[1], ha="left", size=small, gid="favours-right")
         for n, (gid, text) in enumerate(footer):

@@ -33,6 +33,8 @@ PAGE_WIDTH_MM = 174.0
 MAX_HEIGHT_MM = 234.0
 
 PNG_DPI = 300
+#: wrapped lines are kept this fraction of their width: renderers' hinting moves glyphs ~1%
+WRAP_SLACK = 0.98
 
 INK = "#1a1a1a"
 GREY = "#6e6e6e"
@@ -132,7 +134,9 @@ def line_height_mm(size: float = FONT_SIZE, spacing: float = 1.25) -> float:
 
 
 def wrap_text(text: str, width_mm: float, size: float = FONT_SIZE, weight: str = "normal"):
-    """Greedy word wrap to a measured width; a single word longer than the width is broken."""
+    """Greedy word wrap to a measured width; a single word longer than the width is broken.
+    Lines are kept to :data:`WRAP_SLACK` of the width."""
+    width_mm *= WRAP_SLACK
     lines: list[str] = []
     for paragraph in str(text).split("\n"):
         current = ""
