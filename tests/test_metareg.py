@@ -84,6 +84,7 @@ def test_r2_is_zero_when_there_is_no_heterogeneity_to_explain():
         ({"x": [1, 2, 3, 4], "y": [2, 4, 6, 8]}, "constant or collinear"),
         ({"x": [1, 2, 3, 4], "y": [1, 5, 2, 3], "z": [3, 1, 1, 0]}, "needs more than 4 studies"),
         ({"x": [1, None, 3, 4]}, "missing"),
+        ({"source": ["UC", "UC", "UC", "UC"]}, "takes one value only"),
     ],
 )
 def test_unfittable_moderators_are_stated(moderators, message):

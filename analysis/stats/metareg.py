@@ -151,6 +151,11 @@ def design_matrix(moderators: Mapping[str, Sequence]) -> tuple[np.ndarray, list[
             continue
         labels = [str(v).strip() for v in values]
         levels = sorted(set(labels))
+        if len(levels) < 2:
+            raise AnalysisError(
+                f"moderator {name!r} takes one value only ({levels[0]!r}), so its effect cannot "
+                "be estimated"
+            )
         produced[name] = []
         for level in levels[1:]:
             columns.append(np.array([1.0 if lab == level else 0.0 for lab in labels]))
