@@ -142,7 +142,8 @@ def bubble_caption(
     caption = (
         f"Meta-regression of {outcome['label']} on {label}: each circle is a study, its area "
         "proportional to its weight in the mixed-effects model; line: fitted values with their "
-        f"{level}% confidence band (slope{scale} {fmt_num(coef['estimate'], 3)} per unit, "
+        f"{level}% confidence band (slope{scale} {fmt_num(coef['estimate'], 3)} "
+        f"per unit of {label}, "
         f"{level}% CI {fmt_num(coef['ci_lower'], 3)} to {fmt_num(coef['ci_upper'], 3)})."
     )
     if others:
