@@ -195,5 +195,6 @@ def funnel_caption(outcome: dict, *, contour: bool = False, trimfill: dict | Non
         "horizontal axis and standard error (largest at the bottom) on the vertical axis."
     )
     if filled:
-        alt += f" {len(filled['filled_yi'])} imputed studies are shown as hollow circles."
+        n = len(filled["filled_yi"])
+        alt += f" {n} {'study' if n == 1 else 'studies'} imputed by trim-and-fill drawn hollow."
     return caption, alt

@@ -38,6 +38,7 @@ from analysis.figures.style import (
     ROB_LABELS,
     ROB_SYMBOLS,
     SMALL_SIZE,
+    WRAP_SLACK,
     figure_style,
     line_height_mm,
     new_figure,
@@ -116,7 +117,7 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
     entries = _entries(rob, outcome)
     size, small = FONT_SIZE, SMALL_SIZE
     line = line_height_mm(size, 1.15)
-    label_need = max(text_width_mm(e["label"], size) for e in entries)
+    label_need = max(text_width_mm(e["label"], size) for e in entries) / WRAP_SLACK
     label_w = min(max(label_need, text_width_mm("Study", size, "bold")), MAX_LABEL_MM)
     labels = [wrap_text(e["label"], label_w, size) for e in entries]
     grid_w = len(COLUMNS) * CELL_MM
