@@ -45,6 +45,9 @@ def test_traffic_light_has_one_row_per_study_with_its_judgments(rob):
             assert texts[f"rob-{i}-{column}"] == ROB_SYMBOLS[entry[column]]
     assert overlapping_texts(fig) == []
     assert clipped_texts(fig) == []
+    width_in, height_in = fig.get_size_inches()
+    assert width_in * 25.4 <= 174 + 1e-9
+    assert height_in * 25.4 <= 234 + 1e-9
 
 
 def test_traffic_light_legend_names_each_domain():

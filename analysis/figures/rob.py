@@ -30,6 +30,7 @@ from analysis.figures.style import (
     GREY,
     INK,
     LIGHT_GREY,
+    MAX_HEIGHT_MM,
     PAGE_WIDTH_MM,
     ROB_COLOURS,
     ROB_DOMAIN_NAMES,
@@ -50,6 +51,7 @@ from analysis.text import fmt_num
 COLUMNS = (*ROB_DOMAINS, "overall")
 CELL_MM = 7.0
 ROW_MM = 5.6
+MIN_ROW_MM = 4.2
 DOT_MM = 4.6
 KEY_DOT_MM = 3.4
 MARGIN_MM = 2.0
@@ -127,12 +129,16 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
     key_w = max(text_width_mm(ROB_LABELS[j], small) for j in judgments) + KEY_DOT_MM + 2
     width = max(label_w + grid_w + 2 * MARGIN_MM + 3, legend_w + key_w + 2 * MARGIN_MM)
     width = min(width, PAGE_WIDTH_MM)
-    heights = [max(ROW_MM, len(lines) * line + 1.2) for lines in labels]
     header_h = 2 * line + 1.0
     key_pitch = max(line_height_mm(small, 1.3), KEY_DOT_MM + 0.6)
     legend_h = max(len(ROB_DOMAINS) * line_height_mm(small, 1.3), len(judgments) * key_pitch)
     legend_h += line_height_mm(small, 1.3) + 2
-    height = MARGIN_MM + header_h + sum(heights) + 3 + legend_h + MARGIN_MM
+    fixed_h = 2 * MARGIN_MM + header_h + 3 + legend_h
+    # many studies: rows shrink (down to MIN_ROW_MM) so the plot stays within a page
+    row_mm = min(ROW_MM, max(MIN_ROW_MM, (MAX_HEIGHT_MM - fixed_h) / len(entries)))
+    dot_mm = min(DOT_MM, row_mm - 1.0)
+    heights = [max(row_mm, len(lines) * line + 1.2) for lines in labels]
+    height = fixed_h + sum(heights)
 
     with figure_style():
         fig = new_figure(width, height)
@@ -185,6 +191,7 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
                     entry[column],
                     size,
                     gid=f"rob-{i}-{column}",
+                    diameter=dot_mm,
                 )
             y += h
             ax.plot([x_label, x_grid + grid_w], [y, y], color=LIGHT_GREY, lw=0.4, zorder=1)
