@@ -184,3 +184,8 @@ def test_missing_file_and_bad_combinations(tmp_path, capsys):
     assert "PETO" in meta_error(capsys, BCG, "--measure", "RR", "--method", "PETO")
     assert "--ci z" in meta_error(capsys, BCG, "--measure", "OR", "--method", "MH", "--ci", "knha")
     assert "binary" in meta_error(capsys, NORMAND, "--measure", "SMD", "--method", "MH")
+
+
+def test_risk_difference_without_any_event_is_refused(tmp_path, capsys):
+    path = write(tmp_path, "study,events1,n1,events2,n2\nA,0,40,0,41\nB,0,30,0,29\n")
+    assert "no events in any trial" in meta_error(capsys, path, "--measure", "RD", "--method", "MH")

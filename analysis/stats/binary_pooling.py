@@ -128,6 +128,11 @@ def mantel_haenszel(events1, n1, events2, n2, measure: str = "OR", level: float 
         se = np.sqrt((n1 / N * n2 / N * (a + c) - a / N * c).sum() / (R * S))
         weights = S_i
     else:
+        if (a + c).sum() == 0:
+            raise AnalysisError(
+                "the Mantel–Haenszel risk difference has no variance: no events in any trial "
+                "(the observed difference is 0 in every trial)"
+            )
         weights = n1 * n2 / N
         estimate = (a * n2 / N - c * n1 / N).sum() / weights.sum()
         se = np.sqrt(
