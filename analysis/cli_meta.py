@@ -207,12 +207,8 @@ def _extra_column(data, column: str) -> list[str]:
 
 def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
     """The requested secondary analyses as JSON blocks: ``leave1out``, ``egger``, ``begg``,
-    ``trimfill``, ``subgroups``, ``metareg``."""
-    from analysis.stats.metareg import meta_regression
-    from analysis.stats.sensitivity import leave_one_out
-    from analysis.stats.small_study import begg_test, egger_test, trim_and_fill
-    from analysis.stats.subgroups import subgroup_analysis
-
+    ``trimfill``, ``subgroups``, ``metareg``. Their modules are imported only when asked for,
+    so a plain ``meta`` run starts without them."""
     wanted = args.loo or args.bias or args.subgroup or args.moderator
     if wanted and result.method in ("MH", "PETO"):
         raise AnalysisError(
@@ -221,8 +217,12 @@ def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
         )
     out: dict = {}
     if args.loo:
+        from analysis.stats.sensitivity import leave_one_out
+
         out["leave1out"] = leave_one_out(result).to_dict()
     if args.bias:
+        from analysis.stats.small_study import begg_test, egger_test, trim_and_fill
+
         egger = egger_test(result).to_dict()
         trimfill = trim_and_fill(result).to_dict()
         out["egger"] = {key: egger[key] for key in ("stat", "pval", "df", "limit_estimate")}
@@ -231,6 +231,8 @@ def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
             key: trimfill[key] for key in ("k0", "side", "estimate", "se", "ci_lower", "ci_upper")
         }
     if args.subgroup:
+        from analysis.stats.subgroups import subgroup_analysis
+
         labels = _extra_column(data, args.subgroup)
         sub = subgroup_analysis(
             result.yi, result.vi, labels, result.method, result.test, result.level,
@@ -242,6 +244,8 @@ def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
             **{k: sub[k] for k in ("q_between", "q_between_df", "q_between_pval")},
         }
     if args.moderator:
+        from analysis.stats.metareg import meta_regression
+
         moderators = {column: _extra_column(data, column) for column in args.moderator}
         reg = meta_regression(
             result.yi, result.vi, moderators, result.method, result.test, result.level
