@@ -168,52 +168,16 @@ ROB_DOMAIN_NAMES = {
     "d4": "measurement of the outcome",
     "d5": "selection of the reported result",
 }
-#: studies.csv columns summarised in the characteristics paragraph
-DESCRIBED_COLUMNS = ("msc_source", "secretome", "route", "control")
-
-
-def _tally(values) -> list[tuple]:
-    """(value, count) pairs, most frequent first, ties in order of first appearance."""
-    counts: dict = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return sorted(counts.items(), key=lambda item: -item[1])
-
-
-def _rob_summary(results: dict) -> dict:
-    """Overall judgments (study-wide rows, else the primary outcome's) and the domain with the
-    most judgments other than low risk."""
-    rows = [a for a in results["risk_of_bias"] if a["outcome"] is None]
-    if not rows:
-        primary = next((o["id"] for o in results["outcomes"] if o["primary"]), None)
-        rows = [a for a in results["risk_of_bias"] if a["outcome"] == primary]
-    overall = [a["overall"] for a in rows]
-    worst = None
-    concerns = {d: sum(a[d] != "low" for a in rows) for d in ROB_DOMAIN_NAMES}
-    if rows and max(concerns.values()) > 0:
-        domain = max(concerns, key=lambda d: concerns[d])
-        worst = {"name": Safe(ROB_DOMAIN_NAMES[domain]), "n": concerns[domain]}
-    return {
-        "total": len(rows),
-        "low": overall.count("low"),
-        "some": overall.count("some concerns"),
-        "high": overall.count("high"),
-        "worst_domain": worst,
-    }
 
 
 def text_context(results: dict, figures: list[dict]) -> dict:
     """What the templates read: results.json, the figures, and the few sums and tallies the
     wording needs (computed here, so templates hold wording only)."""
     studies = results["studies"]
-    prisma = results["prisma"]
-    excluded = prisma["eligibility"]["excluded"]
-    identification = prisma["identification"]
-    arm_sizes = sorted(s["n1"] + s["n2"] for s in studies)
-    half = len(arm_sizes) // 2
     main_figures = {"prisma-flow", "rob-traffic-light"} | {
         f"forest-{o['id']}" for o in results["outcomes"]
     }
+    rob = results["summary"]["risk_of_bias"]
     return {
         "r": results,
         "review": results["review"],
@@ -222,22 +186,10 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         "outcome_labels": {o["id"]: o["label"] for o in results["outcomes"]},
         "figures": {f["stem"]: f for f in figures},
         "figures_path": f"_generated/{FIGURES_DIR}",
-        "identified": sum(identification["databases"].values())
-        + sum(identification["registers"].values()),
-        "excluded_total": sum(excluded.values()),
-        "excluded_sorted": sorted(excluded.items(), key=lambda item: -item[1]),
-        "years": sorted(s["year"] for s in studies),
-        "n1_total": sum(s["n1"] for s in studies),
-        "n2_total": sum(s["n2"] for s in studies),
-        "arm_size_median": float(
-            arm_sizes[half] if len(arm_sizes) % 2 else (arm_sizes[half - 1] + arm_sizes[half]) / 2
-        ),
-        "follow_up": (
-            min(s["follow_up_weeks"] for s in studies),
-            max(s["follow_up_weeks"] for s in studies),
-        ),
-        "characteristics": [(c, _tally(s[c] for s in studies)) for c in DESCRIBED_COLUMNS],
-        "rob_summary": _rob_summary(results),
+        "summary": results["summary"],
+        "rob_worst_domain": Safe(ROB_DOMAIN_NAMES[rob["most_concerns_domain"]])
+        if rob["most_concerns_domain"]
+        else None,
         "dose_unit": _common_value(
             s.get("dose_unit") for s in studies if s.get("dose") is not None
         ),

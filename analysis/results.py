@@ -201,6 +201,74 @@ def risk_of_bias(review: Review) -> list[dict]:
     return [{"label": labels[r.study_id], **r.to_dict()} for r in review.risk_of_bias]
 
 
+#: studies.csv columns tallied for the characteristics paragraph
+DESCRIBED_COLUMNS = ("msc_source", "secretome", "route", "control")
+RATINGS = ("low", "some concerns", "high")
+
+
+def _tally(values) -> list[list]:
+    """[value, count] pairs, most frequent first, ties in order of first appearance."""
+    counts: dict = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return [[value, n] for value, n in sorted(counts.items(), key=lambda item: -item[1])]
+
+
+def rob_summary(review: Review) -> dict:
+    """Overall RoB 2 judgments per level (study-wide rows, else the primary outcome's) and the
+    domain with the most judgments other than low risk."""
+    rows = [r for r in review.risk_of_bias if r.outcome is None]
+    if not rows:
+        primary = next((o.id for o in review.outcomes if o.primary), None)
+        rows = [r for r in review.risk_of_bias if r.outcome == primary]
+    overall = [r.overall for r in rows]
+    concerns = {
+        d: sum(getattr(r, d) != "low" for r in rows) for d in ("d1", "d2", "d3", "d4", "d5")
+    }
+    worst = max(concerns, key=lambda d: concerns[d]) if rows else None
+    return {
+        "assessed": len(rows),
+        **{level.replace(" ", "_"): overall.count(level) for level in RATINGS},
+        "most_concerns_domain": worst if worst and concerns[worst] > 0 else None,
+        "most_concerns_count": concerns[worst] if worst else 0,
+    }
+
+
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    half = len(values) // 2
+    return float(values[half] if len(values) % 2 else (values[half - 1] + values[half]) / 2)
+
+
+def summary(review: Review) -> dict:
+    """The totals and tallies the text reports, so every number in it is in results.json."""
+    studies = review.studies
+    prisma = review.prisma
+    return {
+        "studies": len(studies),
+        "participants": review.total_participants,
+        "participants_arm1": sum(s.n1 for s in studies),
+        "participants_arm2": sum(s.n2 for s in studies),
+        "median_trial_size": _median([s.n for s in studies]),
+        "years": [min(s.year for s in studies), max(s.year for s in studies)],
+        "follow_up_weeks": [
+            min(s.follow_up_weeks for s in studies),
+            max(s.follow_up_weeks for s in studies),
+        ],
+        "characteristics": {c: _tally(s.get(c) for s in studies) for c in DESCRIBED_COLUMNS},
+        "prisma": {
+            "identified": prisma.identified,
+            "excluded_full_text": sum(prisma.eligibility_excluded.values()),
+            "exclusion_reasons": _tally_counts(prisma.eligibility_excluded),
+        },
+        "risk_of_bias": rob_summary(review),
+    }
+
+
+def _tally_counts(counts: dict) -> list[list]:
+    return [[k, v] for k, v in sorted(counts.items(), key=lambda item: -item[1])]
+
+
 def assemble_results(review: Review) -> dict:
     """The complete results.json dict (keys documented in README.md, section results.json)."""
     outcomes, grade = zip(*(outcome_result(review, spec) for spec in review.outcomes), strict=True)
@@ -212,6 +280,7 @@ def assemble_results(review: Review) -> dict:
             "warnings": [str(w) for w in review.warnings],
         },
         "studies": [s.to_dict() for s in review.studies],
+        "summary": summary(review),
         "outcomes": list(outcomes),
         "conversions": [c.to_dict() for c in review.conversions],
         "risk_of_bias": risk_of_bias(review),

@@ -221,14 +221,15 @@ def heterogeneity_level(i2_pct: float | None) -> str:
 #: raw HTML and entities, headings' attributes, citations, math, super/subscript, tables)
 _MARKDOWN_INLINE = set("\\`*_[]<>{}#@$^~|&")
 #: what starts a block (list, quote, heading, div, definition) at the beginning of a line
-_BLOCK_START = re.compile(r"^(\d+[.)]|[-+:=>#])")
+_BLOCK_START = re.compile(r"^(\d+[.)]|[-+:=#])(?=\s|$)")
 
 
 def escape_md(text) -> str:
     """Data text as literal Markdown: characters that start inline markup are backslash-escaped
     (pandoc's ``all_symbols_escapable``), and so is a leading list/heading/div marker, so a
-    study label like ``*Lee* [2020]`` prints exactly as typed. Line breaks become spaces (runs of white space one space);
-    ordinary punctuation (``.``, ``-``, parentheses, quotes) is left as typed."""
+    study label like ``*Lee* [2020]`` prints exactly as typed. Runs of white space (line breaks
+    included) become one space; ordinary punctuation (``.``, ``-``, parentheses, quotes) is
+    left as typed."""
     if text is None:
         return ""
     text = re.sub(r"\s+", " ", str(text))

@@ -1,0 +1,352 @@
+"""The build pipeline: outputs, results.json, numbers in the text, escaping, atomic writing, and
+what a one-number data change changes."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import paths
+from analysis.build import PARTS, RESULTS_FILE, build, render_parts
+from analysis.errors import DataError
+from analysis.text import effect_statement, fmt_int, fmt_num, fmt_p, fmt_pct, spell
+
+from .conftest import copy_project
+
+UNRENDERED = ("{{", "{%", "{# ", "#}", "{{<", "[@]", "None", "nan", "NA%", "\\u2212")
+
+
+def part(built, name: str) -> str:
+    return (built.generated / name).read_text(encoding="utf-8")
+
+
+def prose(text: str) -> str:
+    """The running text of a generated part: no table rows, captions or figure lines."""
+    lines = [
+        line for line in text.splitlines() if not line.startswith(("|", ": ", "![", ":::", "#"))
+    ]
+    return "\n".join(lines)
+
+
+# --- outputs and results.json ------------------------------------------------------------------
+
+
+def test_build_writes_every_part_results_figures_and_shows_progress(manuscript_build):
+    names = {p.name for p in manuscript_build.generated.iterdir()}
+    assert set(PARTS.values()) | {RESULTS_FILE, "metadata.yml", "references.bib"} <= names
+    figures = manuscript_build.results["figures"]
+    assert {"forest-sledai", "prisma-flow", "rob-traffic-light"} <= {f["stem"] for f in figures}
+    for f in figures:
+        assert (manuscript_build.generated / "figures" / f["svg"]).stat().st_size > 1000
+        assert (manuscript_build.generated / "figures" / f["png"]).stat().st_size > 1000
+    steps = [line for line in manuscript_build.log if line.startswith("build [")]
+    assert [s.split("]")[0] for s in steps] == [f"build [{i}/6" for i in range(1, 7)]
+
+
+def test_results_json_has_the_contract_keys_and_provenance(manuscript_build):
+    r = manuscript_build.results
+    for key in (
+        "provenance",
+        "review",
+        "studies",
+        "outcomes",
+        "risk_of_bias",
+        "prisma",
+        "adverse_events",
+        "grade",
+        "figures",
+        "conversions",
+    ):
+        assert key in r, key
+    prov = r["provenance"]
+    assert prov["packages"]["numpy"] and prov["packages"]["python"]
+    assert prov["settings"]["tau2_method"] == "REML"
+    digest = hashlib.sha256()
+    for name in sorted(prov["input_files"]):
+        digest.update(
+            name.encode() + b"\0" + (manuscript_build.data_dir / name).read_bytes() + b"\0"
+        )
+    assert prov["input_hash"] == digest.hexdigest()
+    outcome = r["outcomes"][0]
+    for key in (
+        "id",
+        "label",
+        "measure",
+        "primary",
+        "lower_is_better",
+        "unit",
+        "studies",
+        "pooled",
+        "subgroup_analyses",
+        "sensitivity",
+        "bias",
+    ):
+        assert key in outcome, key
+    study = outcome["studies"][0]
+    for key in (
+        "study_id",
+        "label",
+        "n1",
+        "mean1",
+        "sd1",
+        "yi",
+        "vi",
+        "ci_lower",
+        "ci_upper",
+        "weight_percent",
+        "conversion",
+    ):
+        assert key in study, key
+    assert sum(s["weight_percent"] for s in outcome["studies"]) == pytest.approx(100)
+
+
+def test_results_reproduce_the_example_abstract(manuscript_build):
+    sledai = manuscript_build.results["outcomes"][0]
+    assert sledai["id"] == "sledai"
+    p = sledai["pooled"]
+    assert (fmt_num(p["estimate"]), fmt_num(p["ci_lower"]), fmt_num(p["ci_upper"])) == (
+        "\u22120.78",
+        "\u22121.25",
+        "\u22120.31",
+    )
+    assert fmt_p(p["pval"]) == "p = 0.001"
+
+
+# --- the numbers in the text come from results.json -------------------------------------------
+
+
+def formatted_values(node, out: set[str]) -> set[str]:
+    """Every number in results.json written every way the templates may write it."""
+    if isinstance(node, dict):
+        for value in node.values():
+            formatted_values(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            formatted_values(value, out)
+    elif isinstance(node, str) and re.fullmatch(r"\d{4}(-\d{2}){0,2}", node):
+        out.update(str(int(x)) for x in node.split("-"))  # dates, written "15 January 2025"
+    elif isinstance(node, bool) or node is None or isinstance(node, str):
+        pass
+    elif isinstance(node, (int, float)):
+        for digits in range(4):
+            out.add(fmt_num(node, digits))
+            out.add(fmt_num(100 * node, digits))  # levels (0.95 -> 95)
+        out.add(fmt_int(round(node)) if float(node).is_integer() else fmt_num(node, 2))
+        out.add(fmt_p(node).split()[-1])
+        out.add(fmt_pct(node).rstrip("%"))
+    return out
+
+
+NUMBER = re.compile(r"(?<![\w.])[\u2212]?\d+(?:\.\d+)?(?![\w])")
+
+
+@pytest.mark.parametrize("name", ["abstract.md", "results.md"])
+def test_every_number_in_the_text_is_a_results_json_value(manuscript_build, name):
+    r = manuscript_build.results
+    allowed = formatted_values(r, set())
+    allowed |= {str(n) for n in range(0, 11)}  # counts of trials/subgroups derived from lists
+    text = prose(part(manuscript_build, name))
+    text = re.sub(r"\[@[^\]]*\]", "", text)  # citation keys carry years
+    text = re.sub(r"I²|τ²|RoB 2|D[1-5]|SLEDAI-2K|PRISMA 2020|C3", "", text)
+    # the years of the included trials and fixed thresholds in the wording
+    allowed |= {str(s["year"]) for s in r["studies"]}
+    unknown = sorted({n for n in NUMBER.findall(text) if n not in allowed})
+    assert not unknown, f"numbers in {name} not found in results.json: {unknown}"
+
+
+def test_abstract_states_the_primary_result_formatted_the_one_way(manuscript_build):
+    r = manuscript_build.results
+    abstract = part(manuscript_build, "abstract.md")
+    primary = next(o for o in r["outcomes"] if o["primary"])
+    k = len(r["studies"])
+    n = r["review"]["total_participants"]
+    assert f"{spell(k).capitalize()} RCTs (n = {fmt_int(n)} patients) met the inclusion" in abstract
+    assert (
+        "MSCS therapy significantly reduced SLEDAI compared with controls "
+        f"({effect_statement(primary['pooled'])})" in abstract
+    )
+    assert effect_statement(primary["pooled"]) == (
+        "SMD \u22120.78, 95% CI \u22121.25 to \u22120.31, p = 0.001"
+    )
+    assert "a moderate effect by conventional thresholds" in abstract
+    for heading in ("**Background:**", "**Methods:**", "**Results:**", "**Conclusion:**"):
+        assert heading in abstract
+
+
+def test_results_text_reports_each_outcome_with_heterogeneity_and_prediction_interval(
+    manuscript_build,
+):
+    results_md = part(manuscript_build, "results.md")
+    for o in manuscript_build.results["outcomes"]:
+        p = o["pooled"]
+        assert f"## {o['label']}" in results_md
+        assert effect_statement(p) in results_md
+        assert f"I² = {fmt_pct(p['i2'])}" in results_md
+        assert f"τ² = {fmt_num(p['tau2'], 3)}" in results_md
+        assert f"prediction interval {fmt_num(p['pi_lower'])} to {fmt_num(p['pi_upper'])}" in (
+            results_md
+        )
+        assert f"@fig-forest-{o['id']}" in results_md
+    prisma = manuscript_build.results["prisma"]
+    assert f"{fmt_int(prisma['screening']['screened'])} records were screened" in results_md
+
+
+@pytest.mark.parametrize("name", sorted(PARTS.values()))
+def test_no_template_syntax_or_missing_value_is_left(manuscript_build, name):
+    text = part(manuscript_build, name)
+    for token in UNRENDERED:
+        assert token not in text, (name, token)
+
+
+@pytest.mark.parametrize("name", ["abstract.md", "results.md", "methods.md"])
+def test_no_sentence_starts_with_digits(manuscript_build, name):
+    text = prose(part(manuscript_build, name))
+    # a sentence ends with . ! or ? -- but not the "al." of "et al."
+    starts = re.findall(r"(?:^|(?<!\bal)[.!?]\s+)(\u2212?\d[\w.]*)", text, flags=re.MULTILINE)
+    assert not starts, starts
+
+
+def test_methods_name_the_estimator_ci_method_and_software(manuscript_build):
+    methods = part(manuscript_build, "methods.md")
+    assert "restricted maximum-likelihood (REML) estimator [@viechtbauer2005]" in methods
+    assert "normal distribution" in methods and "prediction interval" in methods
+    versions = manuscript_build.results["provenance"]["packages"]
+    assert f"NumPy {versions['numpy']}" in methods
+    assert "[@luo2018; @wan2014]" in methods  # the conversions used, with their sources
+
+
+def test_committed_generated_parts_equal_a_fresh_build(manuscript_build):
+    """report/_generated/*.md is committed (Quarto needs it before its pre-render step)."""
+    stale = []
+    for name in [*PARTS.values(), "metadata.yml", "references.bib"]:
+        fresh = part(manuscript_build, name)
+        committed = paths.GENERATED_DIR / name
+        if not committed.exists() or committed.read_text(encoding="utf-8") != fresh:
+            stale.append(name)
+    assert not stale, (
+        f"report/_generated is out of date ({', '.join(stale)}): run "
+        "`.venv/bin/python -m analysis build` and commit report/_generated"
+    )
+
+
+# --- data text is escaped ---------------------------------------------------------------------
+
+
+def test_data_text_is_escaped_not_interpreted(manuscript_build):
+    results = json.loads(json.dumps(manuscript_build.results))
+    results["studies"][0]["label"] = "*Evil* <b>[x](y)</b>"
+    results["studies"][0]["country"] = "# heading"
+    results["outcomes"][1]["label"] = "_Anti_ {#id}"
+    parts = render_parts(results, results["figures"])
+    table_row = next(
+        line for line in parts["results.md"].splitlines() if line.startswith(r"| \*Evil\*")
+    )
+    assert r"\*Evil\* \<b\>\[x\](y)\</b\>" in table_row
+    assert r"\# heading" in table_row
+    assert r"## \_Anti\_ \{\#id\}" in parts["results.md"]
+
+
+def test_a_raw_float_in_a_template_is_refused():
+    from analysis.build import template_environment
+
+    env = template_environment()
+    with pytest.raises(TypeError, match="fmt_"):
+        env.from_string("{{ x }}").render(x=0.5)
+    assert env.from_string("{{ x|fmt_num(1) }}").render(x=-0.5) == "\u22120.5"
+
+
+# --- atomic writing and the effect of a data change -------------------------------------------
+
+
+def snapshot_dir(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def edit_csv(path: Path, row_index: int, column: str, value: str) -> None:
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+        fields = list(rows[0].keys())
+    rows[row_index][column] = value
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_a_failed_build_leaves_the_previous_outputs_untouched(manuscript_build, tmp_path):
+    out = tmp_path / "_generated"
+    shutil.copytree(manuscript_build.generated, out)
+    before = snapshot_dir(out)
+    data_dir, _ = copy_project(tmp_path / "broken")
+    edit_csv(data_dir / "outcomes.csv", 0, "sd1", "-3")
+    with pytest.raises(DataError, match=r"outcomes\.csv, row 2"):
+        build(data_dir, out, log=lambda _: None)
+    assert snapshot_dir(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_cli_reports_bad_data_without_traceback(tmp_path, capsys):
+    from analysis.__main__ import main
+
+    data_dir, _ = copy_project(tmp_path)
+    edit_csv(data_dir / "outcomes.csv", 0, "n1", "abc")
+    code = main(["build", "--data", str(data_dir), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "outcomes.csv" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_changing_one_number_changes_the_text_and_that_forest_plot_only(manuscript_build, tmp_path):
+    """One SLEDAI mean changed in outcomes.csv: abstract, results (incl. the summary-of-findings
+    table) and the SLEDAI figures change; methods, title page, the other outcomes' numbers and
+    figures stay as they were."""
+    data_dir, report = copy_project(tmp_path)
+    with open(data_dir / "outcomes.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    index = next(
+        i
+        for i, r in enumerate(rows)
+        if r["outcome"] == "sledai" and r.get("mean1") not in ("", None)
+    )
+    edit_csv(data_dir / "outcomes.csv", index, "mean1", f"{float(rows[index]['mean1']) - 2:g}")
+    build(data_dir, report / "_generated", log=lambda _: None)
+    new = json.loads((report / "_generated" / RESULTS_FILE).read_text(encoding="utf-8"))
+    old = manuscript_build.results
+
+    changed = {
+        name
+        for name in PARTS.values()
+        if (report / "_generated" / name).read_text(encoding="utf-8")
+        != part(manuscript_build, name)
+    }
+    assert {"abstract.md", "results.md"} <= changed
+    assert changed <= {"abstract.md", "results.md", "availability.md", "supplement.md"}
+    # the input hash is the only change in the availability statement
+    assert new["provenance"]["input_hash"] != old["provenance"]["input_hash"]
+
+    old_p, new_p = old["outcomes"][0]["pooled"], new["outcomes"][0]["pooled"]
+    assert new_p["estimate"] != old_p["estimate"]
+    assert old["outcomes"][1:] == new["outcomes"][1:]
+    assert effect_statement(new_p) in (report / "_generated" / "abstract.md").read_text("utf-8")
+    sof = [
+        line
+        for line in (report / "_generated" / "results.md").read_text("utf-8").splitlines()
+        if line.startswith("| SLEDAI (primary)")
+    ]
+    assert sof and fmt_num(new_p["estimate"]) in sof[0]
+
+    figures_old = snapshot_dir(manuscript_build.generated / "figures")
+    figures_new = snapshot_dir(report / "_generated" / "figures")
+    changed_figures = {name for name in figures_old if figures_old[name] != figures_new[name]}
+    assert {"forest-sledai.svg", "forest-sledai.png"} <= changed_figures
+    assert all("sledai" in name for name in changed_figures), changed_figures
