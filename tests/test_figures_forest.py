@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from analysis.figures.forest import forest_plot
+from analysis.figures.forest import forest_caption, forest_plot
 from analysis.figures.scale import display
 from analysis.figures.style import PAGE_WIDTH_MM
 from analysis.text import fmt_ci_brackets, fmt_num, fmt_p
@@ -192,3 +192,28 @@ def test_no_studies_is_a_clear_error():
     outcome = {**fc.normand_smd(), "studies": []}
     with pytest.raises(ValueError, match="no studies"):
         forest_plot(outcome)
+
+
+def test_generic_effects_without_arm_data_and_knapp_hartung():
+    outcome = fc.outcome_from_rows(
+        fc.read_csv("normand1999.csv"),
+        outcome_id="gen",
+        label="Generic",
+        measure="MD",
+        test="knha",
+        lower_is_better=None,
+    )
+    for study in outcome["studies"]:
+        for key in ("n1", "mean1", "sd1", "n2", "mean2", "sd2"):
+            study.pop(key)
+    fig = forest_plot(outcome)
+    texts = texts_by_id(svg_root(fig))
+    p = outcome["pooled"]
+    assert texts["footer-overall"] == (
+        f"Test for overall effect: t = {fmt_num(p['stat'], 2)}, df = {p['df']} ({fmt_p(p['pval'])})"
+    )
+    assert not any(key.startswith("study-n1-") for key in texts)
+    assert "favours-left" not in texts  # no direction given, no "favours" labels
+    assert overlapping_texts(fig) == []
+    caption, _ = forest_caption(outcome)
+    assert "Knapp–Hartung" in caption

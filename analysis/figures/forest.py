@@ -186,6 +186,14 @@ def _model_phrase(pooled: dict) -> str:
     return f"random-effects model ({METHOD_NAMES.get(method, method)})"
 
 
+def _ci_phrase(pooled: dict) -> str:
+    """How the pooled CI was made, when it is not the normal (z) interval."""
+    return {
+        "knha": " with the Knapp–Hartung confidence interval",
+        "adhoc": " with the modified Knapp–Hartung confidence interval",
+    }.get(pooled.get("ci_method"), "")
+
+
 def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols, subgroups) -> list[Row]:
     measure = outcome["measure"]
     digits = settings["digits"]
@@ -326,9 +334,9 @@ def _fit_columns(rows, arm_cols, headers, width, show_rob, size) -> Columns | No
         return max([text_width_mm(header, size, "bold"), *cells]) + COL_GAP_MM
 
     arm_w = [col_width(key, header) for key, header, _ in arm_cols]
-    extra = [0.0] + [
-        GROUP_GAP_MM if arm_cols[n][2] != arm_cols[n - 1][2] else 0.0
-        for n in range(1, len(arm_cols))
+    extra = [
+        GROUP_GAP_MM if n > 0 and arm_cols[n][2] != arm_cols[n - 1][2] else 0.0
+        for n in range(len(arm_cols))
     ]
     arm_w = [w + e for w, e in zip(arm_w, extra, strict=True)]
     effect_w = col_width("effect", headers["effect"])
@@ -683,8 +691,8 @@ def forest_caption(outcome: dict, settings: dict | None = None) -> tuple[str, st
     caption = (
         f"Forest plot of {outcome['label']}: {name} ({settings['experimental_label']} vs "
         f"{settings['control_label'].lower()}) with {level}% confidence intervals{ratio}, "
-        f"{_model_phrase(pooled)}. Squares: study estimates, area proportional to "
-        f"the weight; diamond: pooled estimate and its {level}% CI"
+        f"{_model_phrase(pooled)}{_ci_phrase(pooled)}. Squares: study estimates, area "
+        f"proportional to the weight; diamond: pooled estimate and its {level}% CI"
     )
     if settings["prediction_interval"] and pooled.get("pi_lower") is not None:
         caption += f"; red bar: {level}% prediction interval"
