@@ -85,6 +85,10 @@ MARGIN_MM = 2.0
 MIN_PLOT_MM = 36.0
 MIN_LABEL_MM = 18.0
 ROB_COL_MM = 3.3
+#: rows whose label must stay in the label column (the others have no arm cells and may run
+#: across the arm columns)
+IN_LABEL_COLUMN = ("study", "subtotal", "total")
+TICK_SPACING_MM = 7.0  # at least this much axis per labelled tick
 MAX_SQUARE_MM = 2.8
 MIN_SQUARE_MM = 0.9
 PT_PER_MM = 72 / 25.4
@@ -348,13 +352,13 @@ def _fit_columns(rows, arm_cols, headers, width, show_rob, size) -> Columns | No
     label_need = max(
         text_width_mm(line, size, "bold" if r.bold else "normal") / WRAP_SLACK
         for r in rows
-        if r.kind not in ("note", "gap")
+        if r.kind in IN_LABEL_COLUMN
         for line in r.label_lines
     )
     longest_word = max(
         text_width_mm(word, size, "bold" if r.bold else "normal") / WRAP_SLACK
         for r in rows
-        if r.kind not in ("note", "gap")
+        if r.kind in IN_LABEL_COLUMN
         for line in r.label_lines
         for word in line.split(" ")
     )
@@ -457,7 +461,8 @@ def forest_plot(
             r.height = row_mm / 2
         else:
             weight = "bold" if r.bold else "normal"
-            r.label_lines = wrap_text(r.label_lines[0], cols.label_w - COL_GAP_MM, size, weight)
+            room = cols.label_w if r.kind in IN_LABEL_COLUMN else left_block
+            r.label_lines = wrap_text(r.label_lines[0], room - COL_GAP_MM, size, weight)
             r.height = max(row_mm, len(r.label_lines) * line + 0.7)
 
     # --- vertical layout ---------------------------------------------------------------------
@@ -588,6 +593,7 @@ def forest_plot(
             full=[v for r in rows if r.kind == "study" for v in (r.lo, r.hi)],
             measure=measure,
             limits=settings["xlim"],
+            max_ticks=max(3, int((cols.plot_x1 - cols.plot_x0) / TICK_SPACING_MM) + 1),
         )
         ax = fig.add_axes(
             (

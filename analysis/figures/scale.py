@@ -107,13 +107,15 @@ class EffectAxis:
         return min(max(value, self.lower), self.upper)
 
 
-def effect_axis(core, full, measure: str, limits=None) -> EffectAxis:
+def effect_axis(core, full, measure: str, limits=None, max_ticks: int = 6) -> EffectAxis:
     """Choose the axis for values ``core`` (estimates, pooled CI, null: always shown) and
     ``full`` (also the study CIs, shown when they do not stretch the axis more than half the
     core's span on either side; longer whiskers end in arrows).
 
     ``limits`` (display scale, e.g. ``(0.1, 10)`` for a ratio) overrides the choice.
+    ``max_ticks``: at most this many labelled ticks (narrow axes take fewer).
     """
+    nbins = max(2, max_ticks - 1)
     null = 0.0
     core = np.array([v for v in core if v is not None and math.isfinite(v)] + [null], float)
     full = np.array([v for v in full if v is not None and math.isfinite(v)], float)
@@ -128,16 +130,18 @@ def effect_axis(core, full, measure: str, limits=None) -> EffectAxis:
         margin = NULL_MARGIN * (hi - lo)
         lo, hi = min(lo, null - margin), max(hi, null + margin)
     if is_ratio(measure):
-        return _ratio_axis(lo, hi, fixed=limits is not None)
+        return _ratio_axis(lo, hi, fixed=limits is not None, max_ticks=max(3, max_ticks))
     if limits is not None:
-        ticks = [t for t in MaxNLocator(nbins=5).tick_values(lo, hi) if lo - 1e-9 <= t <= hi + 1e-9]
+        ticks = [
+            t for t in MaxNLocator(nbins=nbins).tick_values(lo, hi) if lo - 1e-9 <= t <= hi + 1e-9
+        ]
     else:
-        ticks = list(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi))
+        ticks = list(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi))
         lo, hi = ticks[0], ticks[-1]
     return EffectAxis(lo, hi, tuple(ticks), tuple(tick_label(t) for t in ticks), null)
 
 
-def _ratio_axis(lo: float, hi: float, fixed: bool) -> EffectAxis:
+def _ratio_axis(lo: float, hi: float, fixed: bool, max_ticks: int = 7) -> EffectAxis:
     """Log-scale axis with ticks at nice ratios; unless ``fixed``, the limits widen to the
     nearest nice ratios outside the data."""
     values = np.array(RATIO_TICKS)
@@ -148,8 +152,10 @@ def _ratio_axis(lo: float, hi: float, fixed: bool) -> EffectAxis:
         lo = float(below.max()) if below.size else lo
         hi = float(above.min()) if above.size else hi
     inside = [v for v, lv in zip(values, logs, strict=True) if lo - 1e-9 <= lv <= hi + 1e-9]
-    if len(inside) > 7:
+    if len(inside) > max_ticks:
         decades = [v for v in inside if abs(math.log10(v) - round(math.log10(v))) < 1e-9]
-        inside = decades if len(decades) >= 2 else inside[:: math.ceil(len(inside) / 6)]
+        inside = (
+            decades if len(decades) >= 2 else inside[:: math.ceil(len(inside) / (max_ticks - 1))]
+        )
     ticks = tuple(math.log(v) for v in inside)
     return EffectAxis(lo, hi, ticks, tuple(tick_label(v) for v in inside), 0.0)
