@@ -156,11 +156,21 @@ def print_pdf(html_file: Path, pdf_file: Path) -> None:
     )
 
 
+_BLOCK_TAG = re.compile(
+    r"</?(p|div|h[1-6]|li|ul|ol|tr|td|th|section|figure|figcaption|caption|table|header|br|"
+    r"title|nav|footer|blockquote)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
 def visible_text(html: str) -> str:
-    """The text a reader sees: tags, scripts, styles and embedded data removed."""
+    """The text a reader sees: scripts, styles and tags removed (block tags as spaces),
+    entities decoded."""
+    import html as html_lib
+
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL | re.IGNORECASE)
-    html = re.sub(r"<[^>]+>", " ", html)
-    return html
+    html = _BLOCK_TAG.sub(" ", html)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def check_rendered(html: str) -> None:

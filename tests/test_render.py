@@ -1,0 +1,220 @@
+"""The built-in renderer: Quarto syntax resolved, self-contained HTML, the PDF (read back with
+pypdf) and the DOCX, and failures that leave the previous manuscript in place."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from analysis.errors import AnalysisError
+from analysis.render import (
+    UNRENDERED,
+    check_rendered,
+    expand_shortcodes,
+    quarto_post_render,
+    render,
+    visible_text,
+)
+
+SECTIONS = (
+    "Abstract",
+    "Introduction",
+    "Methods",
+    "Statistical analysis",
+    "Results",
+    "Study selection",
+    "Risk of bias",
+    "Summary of findings",
+    "Adverse events",
+    "Discussion",
+    "Limitations",
+    "Conclusion",
+    "Data and code availability",
+    "References",
+    "Appendix: PRISMA 2020 checklist",
+    "Supplementary figures",
+)
+
+
+@pytest.fixture(scope="module")
+def pdf_text(manuscript_render) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(manuscript_render.pdf)
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def squash(text: str) -> str:
+    """White space runs as one space (no-break spaces kept: "Figure 1" is written with one)."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+
+def test_html_is_self_contained_and_fully_resolved(manuscript_render, manuscript_build):
+    html = manuscript_render.html.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["']https?://""", html.split("<body", 1)[0])
+    assert not re.search(r"""<img[^>]+src=["'](?!data:)""", html)
+    check_rendered(html)
+    text = squash(visible_text(html))
+    assert "Example manuscript — synthetic data" in text
+    n_figures = len(manuscript_build.results["figures"])
+    for i in range(1, n_figures + 1):
+        assert f"Figure\u00a0{i}." in text
+    assert "Table\u00a01." in text and "Table\u00a02" in text
+
+
+def test_html_has_the_title_authors_and_a_resolved_reference_list(manuscript_render):
+    html = manuscript_render.html.read_text(encoding="utf-8")
+    assert "<title>MSC secretome for SLE</title>" in html
+    text = squash(visible_text(html))
+    assert "Mesenchymal stem cell secretome therapy for systemic lupus erythematosus" in text
+    assert "Example Author One" in text and "Keywords:" in text
+    assert (
+        "Viechtbauer W. Bias and efficiency of meta-analytic variance estimators in the "
+        "random-effects model." in text
+    )
+    assert re.search(r"\(\d+(,\d+)*\)", text)  # numeric citations
+
+
+# --- PDF -----------------------------------------------------------------------------------------
+
+
+def test_pdf_holds_every_section_the_figures_and_the_reference_list(pdf_text, manuscript_build):
+    text = squash(pdf_text)
+    for heading in SECTIONS:
+        assert heading in text, heading
+    n_figures = len(manuscript_build.results["figures"])
+    for i in range(1, n_figures + 1):
+        assert f"Figure {i}." in text.replace("\u00a0", " ")
+    assert "Bias and efficiency of meta-analytic variance estimators" in text
+    assert "Sterne JAC" in text
+    for token in UNRENDERED:
+        assert token not in text, token
+
+
+def test_pdf_is_a4_with_page_numbers_running_title_and_banner(manuscript_render, pdf_text):
+    from pypdf import PdfReader
+
+    reader = PdfReader(manuscript_render.pdf)
+    width, height = (float(x) for x in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842)
+    pages = len(reader.pages)
+    second = reader.pages[1].extract_text()
+    assert f"Page 2 of {pages}" in second
+    assert "MSC secretome for SLE" in second  # running title
+    assert "Synthetic example data" in second  # banner in the page header
+    assert "Example manuscript — synthetic data" in reader.pages[0].extract_text()
+
+
+def test_pdf_numbers_match_results_json(pdf_text, manuscript_build):
+    from analysis.text import effect_statement
+
+    text = squash(pdf_text)
+    for outcome in manuscript_build.results["outcomes"]:
+        assert effect_statement(outcome["pooled"]) in text
+
+
+# --- DOCX ----------------------------------------------------------------------------------------
+
+
+def test_docx_holds_text_figures_and_references(manuscript_render, manuscript_build):
+    with zipfile.ZipFile(manuscript_render.docx) as docx:
+        xml = docx.read("word/document.xml").decode("utf-8")
+        media = [n for n in docx.namelist() if n.startswith("word/media/")]
+    words = re.sub(r"<[^>]+>", "", xml)
+    assert "Abstract" in words and "Bias and efficiency of meta-analytic variance" in words
+    assert len(media) == len(manuscript_build.results["figures"])
+    assert all(name.endswith(".png") for name in media)
+
+
+# --- Quarto syntax -------------------------------------------------------------------------------
+
+
+def test_includes_are_expanded_relative_to_the_including_file(tmp_path):
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "a.md").write_text("A {{< include b.md >}}", encoding="utf-8")
+    (tmp_path / "parts" / "b.md").write_text("---\nx: 1\n---\nB", encoding="utf-8")
+    text = expand_shortcodes("{{< include parts/a.md >}} {{< pagebreak >}}", tmp_path)
+    assert text.startswith("A B") and 'class="page-break"' in text
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{< include missing.md >}}", "include directive failed"),
+        ("{{< video x.mp4 >}}", "not supported"),
+    ],
+)
+def test_unresolvable_shortcodes_are_errors(tmp_path, source, message):
+    with pytest.raises(AnalysisError, match=message):
+        expand_shortcodes(source, tmp_path)
+
+
+def write_source(folder: Path, body: str) -> Path:
+    source = folder / "doc.qmd"
+    source.write_text("---\ntitle: T\n---\n" + body, encoding="utf-8")
+    return source
+
+
+def test_cross_references_and_callouts_resolve(tmp_path):
+    body = (
+        "See @tbl-a and @fig-b.\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n: Cap A {#tbl-a}\n\n"
+        '![Cap B](pic.png){#fig-b fig-alt="Alt B"}\n\n'
+        '::: {.callout-note title="Heads up"}\nInside.\n:::\n'
+    )
+    (tmp_path / "pic.png").write_bytes(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+        )
+    )
+    source = write_source(tmp_path, body)
+    (out,) = render(source, tmp_path / "out", formats=("html",), log=lambda _: None)
+    html = out.read_text(encoding="utf-8")
+    text = squash(visible_text(html))
+    assert "See Table\u00a01 and Figure\u00a01." in text
+    assert "Table\u00a01. Cap A" in text and "Figure\u00a01. Cap B" in text
+    assert 'alt="Alt B"' in html
+    assert 'class="callout callout-note"' in html and "Heads up" in text
+
+
+def test_an_unknown_cross_reference_is_an_error(tmp_path):
+    source = write_source(tmp_path, "See @fig-nowhere.\n")
+    with pytest.raises(AnalysisError, match="fig-nowhere"):
+        render(source, tmp_path / "out", formats=("html",), log=lambda _: None)
+
+
+def test_an_unknown_citation_is_an_error(tmp_path):
+    source = write_source(tmp_path, "Cited [@nobody2020].\n")
+    with pytest.raises(AnalysisError, match="nobody2020"):
+        render(source, tmp_path / "out", formats=("html",), log=lambda _: None)
+
+
+def test_leftovers_are_detected():
+    with pytest.raises(AnalysisError, match=r"\{\{"):
+        check_rendered("<p>text {{< include x >}}</p>")
+    check_rendered("<style>a{{}}</style><p>fine</p>")
+
+
+def test_a_failed_render_leaves_the_previous_manuscript(tmp_path):
+    good = write_source(tmp_path, "Fine.\n")
+    (html,) = render(good, tmp_path / "out", formats=("html",), log=lambda _: None)
+    before = html.read_bytes()
+    write_source(tmp_path, "Broken {{< include gone.md >}}\n")
+    with pytest.raises(AnalysisError):
+        render(good, tmp_path / "out", formats=("html",), log=lambda _: None)
+    assert html.read_bytes() == before
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["manuscript.html"]
+
+
+def test_quarto_post_render_prints_each_html_to_pdf(tmp_path, monkeypatch):
+    source = write_source(tmp_path, "# Heading\n\nText.\n")
+    (html,) = render(source, tmp_path / "site", formats=("html",), log=lambda _: None)
+    monkeypatch.setenv("QUARTO_PROJECT_OUTPUT_FILES", f"{html}\n{tmp_path / 'x.docx'}\n")
+    (pdf,) = quarto_post_render(log=lambda _: None)
+    assert pdf == html.with_suffix(".pdf") and pdf.read_bytes().startswith(b"%PDF")
