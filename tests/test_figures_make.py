@@ -94,3 +94,13 @@ def test_low_resolution_png_is_refused(tmp_path):
     with pytest.raises(ValueError, match="at least 300 dpi"):
         save_figure(prisma_flow(fc.prisma()), "x", tmp_path, "c", "a", dpi=150)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_prediction_interval_follows_the_review_setting(tmp_path):
+    results = results_dict()
+    results["review"]["analysis"] = {"prediction_interval": False}
+    results["risk_of_bias"], results["prisma"] = [], None
+    figures = {f.stem: f for f in make_figures(results, tmp_path)}
+    svg = figures["forest-tb"].svg.read_text(encoding="utf-8")
+    assert "Prediction interval" not in svg
+    assert "prediction interval" not in figures["forest-tb"].caption

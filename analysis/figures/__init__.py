@@ -61,8 +61,16 @@ def make_figures(
     results: dict, out_dir, *, settings: dict | None = None, dpi: int = PNG_DPI
 ) -> list[FigureFile]:
     """Make and save every figure of ``results`` (the results.json dict); see the module
-    docstring for the files."""
-    note = SYNTHETIC_NOTE if (results.get("review") or {}).get("example") else ""
+    docstring for the files. ``settings`` overrides the forest plot's defaults
+    (:data:`analysis.figures.forest.DEFAULT_SETTINGS`); the prediction interval is shown as
+    ``review.analysis.prediction_interval`` says (default: shown)."""
+    review = results.get("review") or {}
+    note = SYNTHETIC_NOTE if review.get("example") else ""
+    analysis_settings = review.get("analysis") or {}
+    settings = {
+        "prediction_interval": analysis_settings.get("prediction_interval", True),
+        **(settings or {}),
+    }
     rob = results.get("risk_of_bias") or []
     made: list[FigureFile] = []
 

@@ -265,7 +265,13 @@ def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols, subgroup
             rows.append(Row("group", label_lines=[str(level)], bold=True))
             rows += [study_row(i) for i in members]
             rows.append(
-                summary_row("subtotal", "Subtotal", res, members, f"subgroup-{j}"),
+                summary_row(
+                    "subtotal",
+                    f"Subtotal ({_level_pct(pooled)}% CI)",
+                    res,
+                    members,
+                    f"subgroup-{j}",
+                ),
             )
             rows.append(
                 Row(
