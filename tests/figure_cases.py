@@ -175,6 +175,12 @@ def single_study() -> dict:
     )
 
 
+def seventy_studies() -> dict:
+    return outcome_from_rows(
+        synthetic_rows(70, seed=6), outcome_id="seventy", label="Seventy trials", measure="SMD"
+    )
+
+
 def forty_studies() -> dict:
     return outcome_from_rows(
         synthetic_rows(40, seed=2), outcome_id="forty", label="Forty trials", measure="SMD"

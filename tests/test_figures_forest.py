@@ -19,6 +19,7 @@ CASES = {
     "bcg RR by allocation": fc.bcg_subgroups,
     "one study": fc.single_study,
     "forty studies": fc.forty_studies,
+    "seventy studies": fc.seventy_studies,
     "long labels": fc.long_labels,
     "CI spanning the axis": fc.wide_ci,
     "zero-event arms": fc.zero_events,
@@ -105,12 +106,13 @@ def test_favours_labels_follow_the_outcome_direction(case):
 
 
 def test_nothing_overlaps_or_is_clipped(case):
-    name, _, _, fig, _ = case
+    name, outcome, _, fig, _ = case
     assert overlapping_texts(fig) == [], name
     assert clipped_texts(fig) == [], name
     width_mm, height_mm = (x * 25.4 for x in fig.get_size_inches())
     assert width_mm == pytest.approx(PAGE_WIDTH_MM)
-    assert height_mm < 234
+    if len(outcome["studies"]) <= 50:  # more rows than that do not fit a page at 7 pt
+        assert height_mm < 234
 
 
 def test_rob_dots_show_the_judgments():

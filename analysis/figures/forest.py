@@ -50,6 +50,7 @@ from analysis.figures.style import (
     GREY,
     INK,
     LIGHT_GREY,
+    MAX_HEIGHT_MM,
     PAGE_WIDTH_MM,
     PI_COLOUR,
     POOLED_COLOUR,
@@ -89,6 +90,7 @@ ROB_COL_MM = 3.3
 #: across the arm columns)
 IN_LABEL_COLUMN = ("study", "subtotal", "total")
 TICK_SPACING_MM = 7.0  # at least this much axis per labelled tick
+PAGE_OVERHEAD_MM = 50.0  # headers, axis, footer: what a forest plot needs besides its rows
 MAX_SQUARE_MM = 2.8
 MIN_SQUARE_MM = 0.9
 PT_PER_MM = 72 / 25.4
@@ -458,6 +460,10 @@ def forest_plot(
     size, small = cols.size, cols.size - 1
     line, small_line = line_height_mm(size, 1.15), line_height_mm(small, 1.3)
     row_mm = max(ROW_MM * size / FONT_SIZE, line + 0.5)
+    # many studies: rows tighten (down to a line and a hair) so the plot stays within a page
+    n_rows = sum(r.kind != "gap" for r in rows)
+    if n_rows * row_mm + PAGE_OVERHEAD_MM > MAX_HEIGHT_MM:
+        row_mm = max(line + 0.25, (MAX_HEIGHT_MM - PAGE_OVERHEAD_MM) / n_rows)
     left_block = cols.label_w + (cols.plot_x0 - MARGIN_MM - cols.label_w)
     for r in rows:
         if r.kind == "note":
@@ -636,6 +642,7 @@ def _draw_plot(ax, rows: list[Row], axis, top: float, bottom: float, row_mm: flo
     ax.axvline(axis.null, color=INK, lw=0.6, zorder=1)
     weights = [r.weight for r in rows if r.kind == "study" and r.weight]
     w_max = max(weights) if weights else 1.0
+    max_square = min(MAX_SQUARE_MM, 0.72 * row_mm)  # squares never touch the next row
     for r in rows:
         if r.kind == "study":
             lo_c, hi_c = axis.clip(r.lo), axis.clip(r.hi)
@@ -645,7 +652,7 @@ def _draw_plot(ax, rows: list[Row], axis, top: float, bottom: float, row_mm: flo
             if r.hi > axis.upper:
                 ax.plot([axis.upper], [r.y], marker=">", ms=2.6, color=INK, clip_on=False, zorder=2)
             if axis.lower <= r.est <= axis.upper:
-                side = MIN_SQUARE_MM + (MAX_SQUARE_MM - MIN_SQUARE_MM) * math.sqrt(
+                side = MIN_SQUARE_MM + (max_square - MIN_SQUARE_MM) * math.sqrt(
                     (r.weight or 0) / w_max
                 )
                 ax.scatter(
