@@ -200,7 +200,7 @@ I2_THRESHOLDS = ((75, "high"), (50, "moderate"), (25, "low"))
 
 def heterogeneity_level(i2_pct: float | None) -> str:
     """Heterogeneity in words from I² (percent): ≥ 75 high, ≥ 50 moderate, ≥ 25 low, else
-    "little or no".
+    "very low".
 
     References
     ----------
@@ -212,7 +212,7 @@ def heterogeneity_level(i2_pct: float | None) -> str:
     for threshold, word in I2_THRESHOLDS:
         if i2_pct >= threshold:
             return word
-    return "little or no"
+    return "very low"
 
 
 # --- data text enters Markdown or HTML: escape it -------------------------------------------
@@ -351,7 +351,7 @@ COLUMN_NAMES = {
     "dose": "dose",
     "route": "route of administration",
     "control": "comparator",
-    "follow_up_weeks": "follow-up (weeks)",
+    "follow_up_weeks": "follow-up in weeks",
     "country": "country",
     "year": "year of publication",
     "age_mean": "mean age",

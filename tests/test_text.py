@@ -71,8 +71,8 @@ def test_smd_size_uses_cohen_thresholds_on_the_absolute_value(smd, word):
 @pytest.mark.parametrize(
     ("i2", "word"),
     [
-        (0, "little or no"),
-        (24.9, "little or no"),
+        (0, "very low"),
+        (24.9, "very low"),
         (25, "low"),
         (62, "moderate"),
         (80, "high"),
