@@ -104,3 +104,9 @@ def test_prediction_interval_follows_the_review_setting(tmp_path):
     svg = figures["forest-tb"].svg.read_text(encoding="utf-8")
     assert "Prediction interval" not in svg
     assert "prediction interval" not in figures["forest-tb"].caption
+
+
+def test_subgroup_forest_caption_names_the_variable_and_the_test(builds):
+    figure = {f.stem: f for f in builds[0]}["forest-tb-by-alloc"]
+    assert figure.caption.startswith("Forest plot of Tuberculosis by alloc:")
+    assert "Test for subgroup differences: Q = " in figure.alt

@@ -89,15 +89,10 @@ def make_figures(
             forest_caption(plain, settings),
         )
         for analysis in _subgroup_analyses(outcome):
-            caption, alt = forest_caption(plain, settings)
-            variable = analysis.get("variable", "subgroup")
             save(
                 forest_plot(plain, rob=rob or None, settings=settings, subgroups=analysis),
-                f"forest-{oid}-by-{_slug(variable)}",
-                (
-                    caption.replace("Forest plot", f"Forest plot by {variable}", 1),
-                    alt.replace("Forest plot", f"Forest plot by {variable}", 1),
-                ),
+                f"forest-{oid}-by-{_slug(analysis.get('variable', 'subgroup'))}",
+                forest_caption(plain, settings, subgroups=analysis),
             )
         save(funnel_plot(outcome), f"funnel-{oid}", funnel_caption(outcome))
         save(

@@ -699,20 +699,29 @@ def _draw_plot(ax, rows: list[Row], axis, top: float, bottom: float, row_mm: flo
                 ax.plot([axis.upper], [r.y], marker=">", ms=2.6, color=PI_COLOUR, clip_on=False)
 
 
-def forest_caption(outcome: dict, settings: dict | None = None) -> tuple[str, str]:
-    """(caption, alt text) of the forest plot of ``outcome``."""
+def forest_caption(
+    outcome: dict, settings: dict | None = None, subgroups: dict | None = None
+) -> tuple[str, str]:
+    """(caption, alt text) of the forest plot of ``outcome`` (by ``subgroups`` when given)."""
     settings = {**DEFAULT_SETTINGS, **(settings or {})}
     pooled, measure = outcome["pooled"], outcome["measure"]
     digits = settings["digits"]
     name = MEASURE_PHRASES.get(measure, measure)
     level = _level_pct(pooled)
     ratio = " (log scale)" if is_ratio(measure) else ""
+    by = ""
+    if subgroups:
+        by = f" by {str(subgroups.get('variable', 'subgroup')).replace('_', ' ')}"
     caption = (
-        f"Forest plot of {outcome['label']}: {name} ({settings['experimental_label']} vs "
+        f"Forest plot of {outcome['label']}{by}: {name} ({settings['experimental_label']} vs "
         f"{settings['control_label'].lower()}) with {level}% confidence intervals{ratio}, "
         f"{_model_phrase(pooled)}{_ci_phrase(pooled)}. Squares: study estimates, area "
-        f"proportional to the weight; diamond: pooled estimate and its {level}% CI"
+        f"proportional to the weight; "
     )
+    if subgroups:
+        caption += "grey diamonds: subgroup estimates; black diamond: overall estimate"
+    else:
+        caption += f"diamond: pooled estimate and its {level}% CI"
     if settings["prediction_interval"] and pooled.get("pi_lower") is not None:
         caption += f"; red bar: {level}% prediction interval"
     caption += "."
@@ -721,9 +730,11 @@ def forest_caption(outcome: dict, settings: dict | None = None) -> tuple[str, st
     hi = fmt_num(display(pooled["ci_upper"], measure), digits)
     k = len(outcome["studies"])
     alt = (
-        f"Forest plot of {k} {'study' if k == 1 else 'studies'} for {outcome['label']}. "
+        f"Forest plot of {k} {'study' if k == 1 else 'studies'} for {outcome['label']}{by}. "
         f"Pooled {name} {est} ({level}% CI {lo} to {hi}). {_heterogeneity_text(pooled, digits)}."
     )
+    if subgroups:
+        alt += f" {_subgroup_text(subgroups)}."
     return caption, alt
 
 
