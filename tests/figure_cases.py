@@ -125,13 +125,20 @@ def with_subgroups(outcome: dict, variable: str, groups: dict[str, list[str]]) -
     }
 
 
+CONVERSION_NOTE = "arm 1: SD from the standard error (synthetic note for the layout tests)"
+
+
 def normand_smd() -> dict:
-    return outcome_from_rows(
+    """normand1999, with one study flagged as if its SD had been converted (layout only)."""
+    outcome = outcome_from_rows(
         read_csv("normand1999.csv"),
         outcome_id="los",
         label="Length of hospital stay",
         measure="SMD",
     )
+    outcome["studies"][2]["conversion"] = CONVERSION_NOTE
+    outcome["studies"][5]["conversion"] = CONVERSION_NOTE
+    return outcome
 
 
 def bcg_rr() -> dict:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from analysis.figures.forest import forest_caption, forest_plot
+from analysis.figures.forest import NOTE_MARKS, forest_caption, forest_plot
 from analysis.figures.scale import display
 from analysis.figures.style import PAGE_WIDTH_MM
 from analysis.text import fmt_ci_brackets, fmt_num, fmt_p
@@ -50,7 +50,11 @@ def test_one_row_per_study(case):
         while f"study-label-{i}-{n}" in texts:
             parts.append(texts[f"study-label-{i}-{n}"])
             n += 1
-        assert " ".join(parts) == study["label"]
+        label = " ".join(parts)
+        if study.get("conversion"):  # the note's superscript letter follows the label
+            label, mark = label.rsplit("\u00a0", 1)
+            assert mark in NOTE_MARKS
+        assert label == study["label"]
 
 
 def test_study_numbers_are_the_results_formatted_one_way(case):
@@ -219,3 +223,14 @@ def test_generic_effects_without_arm_data_and_knapp_hartung():
     assert overlapping_texts(fig) == []
     caption, _ = forest_caption(outcome)
     assert "Knapp–Hartung" in caption
+
+
+def test_converted_arm_data_are_marked_and_explained():
+    outcome = fc.normand_smd()
+    texts = texts_by_id(svg_root(forest_plot(outcome)))
+    assert texts["study-label-2"].endswith("\u00a0ᵃ")
+    assert texts["study-label-5"].endswith("\u00a0ᵃ")  # one letter per distinct note
+    assert texts["footer-conversion-0"] == f"ᵃ {fc.CONVERSION_NOTE}"
+    assert "footer-conversion-1" not in texts
+    caption, _ = forest_caption(outcome)
+    assert "Superscript letters mark trials" in caption

@@ -89,6 +89,9 @@ ROB_COL_MM = 3.3
 #: rows whose label must stay in the label column (the others have no arm cells and may run
 #: across the arm columns)
 IN_LABEL_COLUMN = ("study", "subtotal", "total")
+NBSP = "\u00a0"
+#: superscript letters marking studies whose arm data were derived from other statistics
+NOTE_MARKS = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
 TICK_SPACING_MM = 7.0  # at least this much axis per labelled tick
 PAGE_OVERHEAD_MM = 50.0  # headers, axis, footer: what a forest plot needs besides its rows
 MAX_SQUARE_MM = 2.8
@@ -112,6 +115,20 @@ class Row:
     hi: float | None = None
     weight: float | None = None
     rob: dict | None = None
+    note: str | None = None  # how the study's arm data were derived (``conversion``)
+
+
+def _mark_conversions(rows: list[Row]) -> list[tuple[str, str]]:
+    """Give each distinct conversion note a superscript letter, append it to the labels of the
+    studies it applies to (kept with the last word), and return (letter, note) in order."""
+    letters: dict[str, str] = {}
+    for r in rows:
+        if r.kind == "study" and r.note:
+            if r.note not in letters:
+                n = len(letters)
+                letters[r.note] = NOTE_MARKS[n] if n < len(NOTE_MARKS) else f"({n + 1})"
+            r.label_lines = [f"{r.label_lines[0]}{NBSP}{letters[r.note]}"]
+    return [(mark, note) for note, mark in letters.items()]
 
 
 def _arm_columns(measure_kind: str, settings: dict):
@@ -214,7 +231,8 @@ def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols, subgroup
         cells["effect"] = fmt_ci_brackets(
             display(est, measure), display(lo, measure), display(hi, measure), digits
         )
-        cells["weight"] = f"{fmt_num(s.get('weight_percent'), 1)}%"
+        if s.get("weight_percent") is not None:
+            cells["weight"] = f"{fmt_num(s['weight_percent'], 1)}%"
         ids = {key: f"study-{key}-{i}" for key in cells}
         ids["label"] = f"study-label-{i}"
         return Row(
@@ -227,6 +245,7 @@ def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols, subgroup
             hi=hi,
             weight=s.get("weight_percent"),
             rob=rob_map.get(s["study_id"]),
+            note=s.get("conversion") or None,
         )
 
     def summary_row(kind, label, res, members, gid) -> Row:
@@ -437,6 +456,7 @@ def forest_plot(
     if subgroups is None:
         subgroups = outcome.get("subgroups")
     rows = _build_rows(outcome, settings, rob_map, arm_cols, subgroups)
+    conversion_notes = _mark_conversions(rows)
     width = settings["width_mm"]
     level = _level_pct(pooled)
     method = METHOD_NAMES.get(pooled.get("method"), pooled.get("method") or "")
@@ -492,6 +512,11 @@ def forest_plot(
     footer.append(("footer-overall", _overall_text(pooled)))
     if subgroups:
         footer.append(("footer-subgroups", _subgroup_text(subgroups)))
+    for n, (mark, note) in enumerate(conversion_notes):
+        footer += [
+            (f"footer-conversion-{n}" + (f"-{m}" if m else ""), text)
+            for m, text in enumerate(wrap_text(f"{mark} {note}", width - 2 * MARGIN_MM, small))
+        ]
     if show_rob:
         legend = "Risk of bias (RoB 2): " + "; ".join(
             f"{d.upper()} {ROB_DOMAIN_NAMES[d].lower()}" for d in ROB_DOMAINS
@@ -725,6 +750,11 @@ def forest_caption(
     if settings["prediction_interval"] and pooled.get("pi_lower") is not None:
         caption += f"; red bar: {level}% prediction interval"
     caption += "."
+    if any(s.get("conversion") for s in outcome["studies"]):
+        caption += (
+            " Superscript letters mark trials whose means or SDs were derived from other "
+            "reported statistics (notes below the plot)."
+        )
     est = fmt_num(display(pooled["estimate"], measure), digits)
     lo = fmt_num(display(pooled["ci_lower"], measure), digits)
     hi = fmt_num(display(pooled["ci_upper"], measure), digits)
