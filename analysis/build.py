@@ -156,6 +156,7 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
         ),
         cite=lambda keys: Safe(text.cite([citekey(k) for k in _keys(keys)])),
         terms=load_terms(templates_dir),
+        measure_names={k: Safe(v) for k, v in text.MEASURE_ABBREVIATIONS.items()},
     )
     return env
 

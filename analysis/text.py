@@ -284,6 +284,16 @@ MEASURES = {
 }
 
 
+#: effect measure -> its name where a table's footnote spells out the abbreviation
+MEASURE_ABBREVIATIONS = {
+    "SMD": "standardized mean difference",
+    "MD": "mean difference",
+    "RR": "risk ratio",
+    "OR": "odds ratio",
+    "RD": "risk difference",
+}
+
+
 def cite(keys: list[str]) -> str:
     """Pandoc citation for BibTeX keys: ``["a", "b"]`` -> "[@a; @b]" ("" for none)."""
     return "[" + "; ".join(f"@{k}" for k in keys) + "]" if keys else ""
