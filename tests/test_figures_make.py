@@ -110,3 +110,10 @@ def test_subgroup_forest_caption_names_the_variable_and_the_test(builds):
     figure = {f.stem: f for f in builds[0]}["forest-tb-by-alloc"]
     assert figure.caption.startswith("Forest plot of Tuberculosis by alloc:")
     assert "Test for subgroup differences: Q = " in figure.alt
+
+
+def test_funnel_plots_need_ten_studies(tmp_path):
+    results = {"outcomes": [fc.normand_smd()]}  # k = 9
+    assert [f.stem for f in make_figures(results, tmp_path)] == ["forest-los"]
+    stems = [f.stem for f in make_figures(results, tmp_path, funnel_min_k=9)]
+    assert stems == ["forest-los", "funnel-los", "funnel-contour-los"]

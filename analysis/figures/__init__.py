@@ -11,7 +11,8 @@ writes, into ``out_dir``, SVG (text kept as text) and PNG (300 dpi) of
   ``risk_of_bias`` is given; ``forest-<outcome>-by-<variable>``: one per subgroup analysis in the
   outcome's ``subgroup_analyses`` (or its ``subgroups``);
 - ``funnel-<outcome>`` and ``funnel-contour-<outcome>``: funnel plot and contour-enhanced funnel
-  plot (trim-and-fill studies from ``outcome["bias"]["trimfill"]`` drawn hollow);
+  plot (trim-and-fill studies from ``outcome["bias"]["trimfill"]`` drawn hollow), for outcomes
+  with at least ``FUNNEL_MIN_K`` = 10 studies;
 - ``rob-traffic-light`` and ``rob-summary`` (when there are RoB 2 judgments), plus
   ``rob-traffic-light-<outcome>`` for outcomes with outcome-specific judgments;
 - ``prisma-flow`` (when ``prisma`` is given).
@@ -38,6 +39,9 @@ from analysis.figures.prisma import prisma_caption, prisma_flow
 from analysis.figures.rob import rob_caption, rob_for_outcome, summary_plot, traffic_light_plot
 from analysis.figures.style import PNG_DPI
 
+#: funnel plots only with at least this many studies: with fewer, asymmetry cannot be told
+#: from chance (Sterne et al. 2011, BMJ 343:d4002)
+FUNNEL_MIN_K = 10
 SYNTHETIC_NOTE = " Example review: the per-study data are synthetic."
 _STEM_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -58,12 +62,18 @@ def _subgroup_analyses(outcome: dict) -> list[dict]:
 
 
 def make_figures(
-    results: dict, out_dir, *, settings: dict | None = None, dpi: int = PNG_DPI
+    results: dict,
+    out_dir,
+    *,
+    settings: dict | None = None,
+    dpi: int = PNG_DPI,
+    funnel_min_k: int = FUNNEL_MIN_K,
 ) -> list[FigureFile]:
     """Make and save every figure of ``results`` (the results.json dict); see the module
     docstring for the files. ``settings`` overrides the forest plot's defaults
     (:data:`analysis.figures.forest.DEFAULT_SETTINGS`); the prediction interval is shown as
-    ``review.analysis.prediction_interval`` says (default: shown)."""
+    ``review.analysis.prediction_interval`` says (default: shown). Funnel plots are made for
+    outcomes with at least ``funnel_min_k`` studies."""
     review = results.get("review") or {}
     note = SYNTHETIC_NOTE if review.get("example") else ""
     analysis_settings = review.get("analysis") or {}
@@ -94,12 +104,13 @@ def make_figures(
                 f"forest-{oid}-by-{_slug(analysis.get('variable', 'subgroup'))}",
                 forest_caption(plain, settings, subgroups=analysis),
             )
-        save(funnel_plot(outcome), f"funnel-{oid}", funnel_caption(outcome))
-        save(
-            funnel_plot(outcome, contour=True),
-            f"funnel-contour-{oid}",
-            funnel_caption(outcome, contour=True),
-        )
+        if len(outcome["studies"]) >= funnel_min_k:
+            save(funnel_plot(outcome), f"funnel-{oid}", funnel_caption(outcome))
+            save(
+                funnel_plot(outcome, contour=True),
+                f"funnel-contour-{oid}",
+                funnel_caption(outcome, contour=True),
+            )
     if rob:
         k = len(rob_for_outcome(rob, None))
         if k:
