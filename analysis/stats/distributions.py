@@ -35,6 +35,11 @@ def chi2_sf(x, df):
     return special.chdtrc(df, x)
 
 
+def f_sf(x, dfn, dfd):
+    """P(F > x) for an F distribution with (dfn, dfd) degrees of freedom."""
+    return special.fdtrc(dfn, dfd, x)
+
+
 def chi2_ppf(q, df):
     """Quantile of the chi-square distribution with df degrees of freedom."""
     return special.chdtri(df, 1 - q)

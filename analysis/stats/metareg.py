@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 from analysis.errors import AnalysisError
 from analysis.public import clean_number
+from analysis.stats.distributions import chi2_sf, f_sf
 from analysis.stats.linear_model import WeightedFit, typical_within_variance, weighted_fit
 from analysis.stats.pooling import (
     CI_METHODS,
@@ -21,6 +21,7 @@ from analysis.stats.pooling import (
     check_choice,
     knapp_hartung_factor,
     rma,
+    wald_test,
 )
 from analysis.stats.tau2 import estimate_tau2
 
@@ -217,20 +218,14 @@ def meta_regression(
     s2 = knapp_hartung_factor(fit, k, p, test)
     cov = s2 * fit.cov
     se = np.sqrt(np.diag(cov))
-    stat = fit.beta / se
-    if test == "z":
-        crit = sps.norm.ppf(1 - (1 - level) / 2)
-        pvals = 2 * sps.norm.sf(np.abs(stat))
-    else:
-        crit = sps.t.ppf(1 - (1 - level) / 2, k - p)
-        pvals = 2 * sps.t.sf(np.abs(stat), k - p)
+    stat, pvals, ci_lb, ci_ub = wald_test(fit.beta, se, None if test == "z" else k - p, level)
     coefficients = tuple(
         Coefficient(
             name=names[j],
             estimate=float(fit.beta[j]),
             se=float(se[j]),
-            ci_lb=float(fit.beta[j] - crit * se[j]),
-            ci_ub=float(fit.beta[j] + crit * se[j]),
+            ci_lb=float(ci_lb[j]),
+            ci_ub=float(ci_ub[j]),
             stat=float(stat[j]),
             pval=float(pvals[j]),
         )
@@ -241,11 +236,11 @@ def meta_regression(
     qm = float(b @ np.linalg.solve(cov[1:, 1:], b))
     if test == "z":
         qm_df: tuple[int, ...] = (m,)
-        qm_pval = float(sps.chi2.sf(qm, m))
+        qm_pval = float(chi2_sf(qm, m))
     else:
         qm /= m
         qm_df = (m, k - p)
-        qm_pval = float(sps.f.sf(qm, m, k - p))
+        qm_pval = float(f_sf(qm, m, k - p))
     qe = weighted_fit(yi, vi, X).rss
     if method == "FE":
         tau2_re = r2 = i2 = None
@@ -268,7 +263,7 @@ def meta_regression(
         r2_pct=r2,
         qe=float(qe),
         qe_df=k - p,
-        qe_pval=float(sps.chi2.sf(qe, k - p)),
+        qe_pval=float(chi2_sf(qe, k - p)),
         i2_pct=i2,
         moderators=produced,
         yi=yi,

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 from analysis.errors import AnalysisError
 from analysis.public import clean_number
-from analysis.stats.pooling import MetaResult, rma
+from analysis.stats.pooling import MetaResult, rma, wald_test
 
 SINGLE_STUDY_NOTE = (
     "one study only: its own estimate is shown; no pooling, no tau², and the subgroup is left "
@@ -160,17 +159,17 @@ def subgroup_analysis(
             continue
         (i,) = index
         se = float(np.sqrt(vi[i]))
-        half = sps.norm.ppf(1 - (1 - level) / 2) * se
+        stat, pval, ci_lb, ci_ub = wald_test(float(yi[i]), se, None, level)
         levels.append(
             SubgroupLevel(
                 label=label,
                 k=1,
                 estimate=float(yi[i]),
                 se=se,
-                ci_lb=float(yi[i] - half),
-                ci_ub=float(yi[i] + half),
-                stat=float(yi[i] / se),
-                pval=float(2 * sps.norm.sf(abs(yi[i] / se))),
+                ci_lb=float(ci_lb),
+                ci_ub=float(ci_ub),
+                stat=float(stat),
+                pval=float(pval),
                 tau2=None,
                 i2_pct=None,
                 pooled=False,
@@ -180,11 +179,8 @@ def subgroup_analysis(
         )
     pooled = [lev for lev in levels if lev.pooled]
     if len(pooled) >= 2:
-        est = np.array([lev.estimate for lev in pooled])
-        w = 1 / np.array([lev.se for lev in pooled]) ** 2
-        q = float(np.sum(w * (est - np.sum(w * est) / np.sum(w)) ** 2))
-        q_df = len(pooled) - 1
-        q_pval, note = float(sps.chi2.sf(q, q_df)), None
+        between = rma([lev.estimate for lev in pooled], [lev.se**2 for lev in pooled], method="FE")
+        q, q_df, q_pval, note = between.q, between.q_df, between.q_pval, None
     else:
         q = q_df = q_pval = None
         note = (
