@@ -86,8 +86,8 @@ MARGIN_MM = 2.0
 MIN_PLOT_MM = 36.0
 MIN_LABEL_MM = 18.0
 ROB_COL_MM = 3.3
-#: rows whose label must stay in the label column (the others have no arm cells and may run
-#: across the arm columns)
+#: rows whose labels size the label column (group and prediction-interval rows have no arm
+#: cells, so their labels may run across the arm columns)
 IN_LABEL_COLUMN = ("study", "subtotal", "total")
 NBSP = "\u00a0"
 #: superscript letters marking studies whose arm data were derived from other statistics
@@ -417,6 +417,19 @@ def _fit_columns(rows, arm_cols, headers, width, show_rob, size) -> Columns | No
     )
 
 
+def _label_room(row: Row, cols: Columns, arm_cols) -> float:
+    """Width a row's label may take: its column, or further right up to the first arm cell
+    that holds text in this row (total rows have no means, group rows no cells at all)."""
+    weight = "bold" if row.bold else "normal"
+    lefts = [
+        cols.right[key] - text_width_mm(row.cells[key], cols.size, weight)
+        for key, _, _ in arm_cols
+        if row.cells.get(key)
+    ]
+    edge = (min(lefts) if lefts else cols.plot_x0) - COL_GAP_MM
+    return max(cols.label_w - COL_GAP_MM, edge - cols.label_x)
+
+
 def _arm_digits(studies: list[dict]) -> int:
     """Decimals of the per-arm means and SDs: as many as the data carry, at most 2."""
     values = [
@@ -484,7 +497,7 @@ def forest_plot(
     n_rows = sum(r.kind != "gap" for r in rows)
     if n_rows * row_mm + PAGE_OVERHEAD_MM > MAX_HEIGHT_MM:
         row_mm = max(line + 0.25, (MAX_HEIGHT_MM - PAGE_OVERHEAD_MM) / n_rows)
-    left_block = cols.label_w + (cols.plot_x0 - MARGIN_MM - cols.label_w)
+    left_block = cols.plot_x0 - cols.label_x
     for r in rows:
         if r.kind == "note":
             r.label_lines = wrap_text(r.label_lines[0], left_block - COL_GAP_MM, small)
@@ -493,8 +506,9 @@ def forest_plot(
             r.height = row_mm / 2
         else:
             weight = "bold" if r.bold else "normal"
-            room = cols.label_w if r.kind in IN_LABEL_COLUMN else left_block
-            r.label_lines = wrap_text(r.label_lines[0], room - COL_GAP_MM, size, weight)
+            r.label_lines = wrap_text(
+                r.label_lines[0], _label_room(r, cols, arm_cols), size, weight
+            )
             r.height = max(row_mm, len(r.label_lines) * line + 0.7)
 
     # --- vertical layout ---------------------------------------------------------------------
