@@ -117,3 +117,21 @@ def test_funnel_plots_need_ten_studies(tmp_path):
     assert [f.stem for f in make_figures(results, tmp_path)] == ["forest-los"]
     stems = [f.stem for f in make_figures(results, tmp_path, funnel_min_k=9)]
     assert stems == ["forest-los", "funnel-los", "funnel-contour-los"]
+
+
+def test_a_failed_save_leaves_the_last_good_files(tmp_path):
+    fig = prisma_flow(fc.prisma())
+    first = save_figure(fig, "flow", tmp_path, "c", "a")
+    before = first.svg.read_bytes(), first.png.read_bytes()
+
+    class Broken(type(fig)):
+        def savefig(self, fname, **kwargs):
+            with open(fname, "wb") as handle:
+                handle.write(b"half a figure")
+            raise OSError("disk full")
+
+    fig.__class__ = Broken
+    with pytest.raises(OSError, match="disk full"):
+        save_figure(fig, "flow", tmp_path, "c", "a")
+    assert (first.svg.read_bytes(), first.png.read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flow.png", "flow.svg"]
