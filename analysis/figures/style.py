@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import matplotlib
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.textpath import TextPath
+from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.ft2font import LoadFlags
 
 FONT_FAMILY = "DejaVu Sans"
 FONT_SIZE = 7.0
@@ -114,17 +114,16 @@ def new_figure(width_mm: float, height_mm: float) -> Figure:
     return Figure(figsize=(mm(width_mm), mm(height_mm)))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def text_width_mm(text: str, size: float = FONT_SIZE, weight: str = "normal") -> float:
-    """Width of one line of text set in the project font, in millimetres (from the glyph
-    outlines, so it does not depend on a renderer)."""
+    """Width of one line of text set in the project font, in millimetres: the glyph advances
+    with kerning, unhinted, as FreeType lays the line out (what Agg draws, independent of dpi)."""
     if not text:
         return 0.0
-    prop = FontProperties(family=FONT_FAMILY, size=size, weight=weight)
-    # TextPath ignores trailing spaces; their advance is added back as a 0.32 em estimate.
-    trailing = len(text) - len(text.rstrip(" "))
-    extents = TextPath((0, 0), text, size=size, prop=prop).get_extents()
-    width_pt = max(extents.x1, 0.0) + trailing * 0.32 * size
+    font = get_font(findfont(FontProperties(family=FONT_FAMILY, weight=weight)))
+    font.set_size(size, PT_PER_INCH)  # at 72 dpi one pixel is one point
+    font.set_text(text, 0.0, flags=LoadFlags.NO_HINTING)
+    width_pt = font.get_width_height()[0] / 64  # FreeType's 26.6 fixed point
     return width_pt * MM_PER_INCH / PT_PER_INCH
 
 
