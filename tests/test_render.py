@@ -47,6 +47,18 @@ def pdf_text(manuscript_render) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
+def figure_labels(built) -> list[str]:
+    """ "Figure 1." ... for the main text and "Figure S1." ... for the supplement."""
+    from analysis.build import text_context
+
+    figures = built.results["figures"]
+    supplementary = len(text_context(built.results, figures)["supplementary"])
+    main = len(figures) - supplementary
+    return [f"Figure\u00a0{i}." for i in range(1, main + 1)] + [
+        f"Figure\u00a0S{i}." for i in range(1, supplementary + 1)
+    ]
+
+
 def squash(text: str) -> str:
     """White space runs as one space (no-break spaces kept: "Figure 1" is written with one)."""
     return re.sub(r"[ \t\r\n]+", " ", text).strip()
@@ -62,9 +74,8 @@ def test_html_is_self_contained_and_fully_resolved(manuscript_render, manuscript
     check_rendered(html)
     text = squash(visible_text(html))
     assert "Example manuscript — synthetic data" in text
-    n_figures = len(manuscript_build.results["figures"])
-    for i in range(1, n_figures + 1):
-        assert f"Figure\u00a0{i}." in text
+    for label in figure_labels(manuscript_build):
+        assert label in text, label
     assert "Table\u00a01." in text and "Table\u00a02" in text
 
 
@@ -88,9 +99,8 @@ def test_pdf_holds_every_section_the_figures_and_the_reference_list(pdf_text, ma
     text = squash(pdf_text)
     for heading in SECTIONS:
         assert heading in text, heading
-    n_figures = len(manuscript_build.results["figures"])
-    for i in range(1, n_figures + 1):
-        assert f"Figure {i}." in text.replace("\u00a0", " ")
+    for label in figure_labels(manuscript_build):
+        assert label.replace("\u00a0", " ") in text.replace("\u00a0", " "), label
     assert "Bias and efficiency of meta-analytic variance estimators" in text
     assert "Sterne JAC" in text
     for token in UNRENDERED:
@@ -163,8 +173,9 @@ def write_source(folder: Path, body: str) -> Path:
 
 def test_cross_references_and_callouts_resolve(tmp_path):
     body = (
-        "See @tbl-a and @fig-b.\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n: Cap A {#tbl-a}\n\n"
-        '![Cap B](pic.png){#fig-b fig-alt="Alt B"}\n\n'
+        "See @tbl-a, @fig-b and @suppfig-c.\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n"
+        ": Cap A {#tbl-a}\n\n"
+        '![Cap B](pic.png){#fig-b fig-alt="Alt B"}\n\n![Cap C](pic.png){#suppfig-c}\n\n'
         '::: {.callout-note title="Heads up"}\nInside.\n:::\n'
     )
     (tmp_path / "pic.png").write_bytes(
@@ -177,7 +188,8 @@ def test_cross_references_and_callouts_resolve(tmp_path):
     (out,) = render(source, tmp_path / "out", formats=("html",), log=lambda _: None)
     html = out.read_text(encoding="utf-8")
     text = squash(visible_text(html))
-    assert "See Table\u00a01 and Figure\u00a01." in text
+    assert "See Table\u00a01, Figure\u00a01 and Figure\u00a0S1." in text
+    assert "Figure\u00a0S1. Cap C" in text
     assert "Table\u00a01. Cap A" in text and "Figure\u00a01. Cap B" in text
     assert 'alt="Alt B"' in html
     assert 'class="callout callout-note"' in html and "Heads up" in text

@@ -4,9 +4,10 @@ quarto-compat.lua -- the Quarto-only syntax our sources use, resolved for plain 
 
 * Figures with an id `fig-...` and tables with an id `tbl-...` are numbered in document order;
   their captions start with "Figure N." / "Table N." (bold), and a figure's `fig-alt`
-  attribute becomes the image's alt text.
-* Cross-references `@fig-x` / `@tbl-x` (parsed by pandoc as citations) become links
-  "Figure N" / "Table N". An unknown label is an error, never left as text.
+  attribute becomes the image's alt text. Supplementary figures (`suppfig-...`) are numbered
+  on their own: "Figure S1.", ...
+* Cross-references `@fig-x` / `@tbl-x` / `@suppfig-x` (parsed by pandoc as citations) become
+  links "Figure N" / "Table N" / "Figure SN". An unknown label is an error, never left as text.
 * Numbered tables are wrapped in a div of class `table-block` (caption and table kept together).
 * Callouts (`::: {.callout-note title="..."}`) become a div with classes `callout
   callout-note` and a title paragraph, styled by the stylesheets.
@@ -15,15 +16,18 @@ Runs before --citeproc, so citeproc only sees real bibliography citations.
 --]]
 
 local numbers = {}            -- label -> number
-local counters = { fig = 0, tbl = 0 }
-local names = { fig = "Figure", tbl = "Table" }
+local counters = { fig = 0, tbl = 0, suppfig = 0 }
+-- reference and caption prefix of each kind; supplementary figures are "Figure S1", ... (the
+-- custom crossref kind `suppfig` declared in _quarto.yml for Quarto)
+local names = { fig = "Figure\u{00A0}", tbl = "Table\u{00A0}", suppfig = "Figure\u{00A0}S" }
 
 local function kind_of(id)
-  return id and id:match("^(fig)%-") or (id and id:match("^(tbl)%-"))
+  if not id then return nil end
+  return id:match("^(fig)%-") or id:match("^(tbl)%-") or id:match("^(suppfig)%-")
 end
 
 local function prefix_caption(caption, kind, n)
-  local label = pandoc.Strong({ pandoc.Str(names[kind] .. "\u{00A0}" .. n .. ".") })
+  local label = pandoc.Strong({ pandoc.Str(names[kind] .. n .. ".") })
   local blocks = caption.long
   if #blocks == 0 then
     blocks = { pandoc.Plain({ label }) }
@@ -39,10 +43,10 @@ end
 -- pass 1: number figures and tables, prefix captions
 local function number_figure(fig)
   local kind = kind_of(fig.identifier)
-  if kind ~= "fig" then return nil end
-  counters.fig = counters.fig + 1
-  numbers[fig.identifier] = counters.fig
-  fig.caption = prefix_caption(fig.caption, "fig", counters.fig)
+  if kind ~= "fig" and kind ~= "suppfig" then return nil end
+  counters[kind] = counters[kind] + 1
+  numbers[fig.identifier] = counters[kind]
+  fig.caption = prefix_caption(fig.caption, kind, counters[kind])
   fig = fig:walk({
     Image = function(img)
       local alt = img.attributes["fig-alt"]
@@ -78,7 +82,7 @@ local function resolve_refs(cite)
       error("cross-reference @" .. c.id .. " points to no figure or table with that id")
     end
     if i > 1 then out:insert(pandoc.Str(", ")) end
-    out:insert(pandoc.Link({ pandoc.Str(names[kind] .. "\u{00A0}" .. n) }, "#" .. c.id))
+    out:insert(pandoc.Link({ pandoc.Str(names[kind] .. n) }, "#" .. c.id))
   end
   return out
 end
