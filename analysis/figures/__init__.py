@@ -3,7 +3,7 @@ raw files.
 
 Entry point for the build::
 
-    make_figures(results: dict, out_dir, *, settings=None, dpi=300) -> list[FigureFile]
+    make_figures(results, out_dir, *, settings=None, dpi=300, funnel_min_k=10) -> list[FigureFile]
 
 writes, into ``out_dir``, SVG (text kept as text) and PNG (300 dpi) of
 
