@@ -123,7 +123,6 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
     numbers = (
         "fmt_num",
         "fmt_ci",
-        "fmt_ci_brackets",
         "fmt_p",
         "fmt_int",
         "fmt_pct",
@@ -134,7 +133,6 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
         "smd_size",
         "heterogeneity_level",
         "fmt_date",
-        "fmt_p_value",
     )
     env.filters.update({name: _always_safe(getattr(text, name)) for name in numbers})
     for name in ("capitalize_first", "lower_first", "column_name", "sensitivity_name"):

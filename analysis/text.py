@@ -386,11 +386,6 @@ def sensitivity_name(name: str) -> str:
     return lookup(SENSITIVITY_NAMES, name, "sensitivity analysis")
 
 
-def fmt_p_value(p) -> str:
-    """P-value for a table column: "0.002", "<0.001", ">0.999"."""
-    return fmt_p(p).removeprefix("p = ").replace("p < ", "<").replace("p > ", ">")
-
-
 def pooled_ci(pooled: dict, digits: int = 2) -> Safe:
     """Pooled estimate with its CI, natural scale, for tables: "−0.78 (−1.25 to −0.31)"."""
     suffix = "_exp" if ratio_scale(pooled) else ""
