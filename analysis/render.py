@@ -100,7 +100,6 @@ def pandoc_metadata(meta: dict, source_dir: Path, to: str) -> dict:
         else str(paths.CSL_FILE),
         "link-citations": True,
         "document-css": False,
-        "suppress-bibliography": False,
     }
     if to == "html":
         out["css"] = [str(paths.SCREEN_CSS)]
