@@ -17,6 +17,7 @@ from scipy import stats as sps
 
 from analysis.adverse import analyse_adverse_events
 from analysis.data.schema import OutcomeSpec, Review
+from analysis.errors import AnalysisError
 from analysis.grade import grade_review_outcome
 from analysis.public import clean_number, pooled_to_public
 from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
@@ -24,7 +25,7 @@ from analysis.stats.metareg import meta_regression
 from analysis.stats.pooling import MetaResult, rma
 from analysis.stats.sensitivity import sensitivity_analysis
 from analysis.stats.small_study import (
-    MIN_STUDIES_FOR_TESTS,
+    MIN_STUDIES_FOR_FUNNEL,
     begg_test,
     egger_test,
     small_study_caveat,
@@ -166,13 +167,7 @@ def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult, egger
         overall = [None if r is None else r.overall for r in rob]
         with_rob = "exclude_high_risk" in settings.sensitivity
         sensitivity = sensitivity_analysis(fit, labels, overall if with_rob else None).to_dict()
-    bias = {"caveat": small_study_caveat(fit.k), "egger": None, "begg": None, "trimfill": None}
-    if egger is not None:
-        bias.update(
-            egger=egger.to_dict(),
-            begg=begg_test(fit).to_dict(),
-            trimfill=trim_and_fill(fit).to_dict(),
-        )
+    bias = small_study_effects(fit, egger)
     return {
         "subgroup_analyses": subgroups,
         "metareg": metareg,
@@ -181,10 +176,38 @@ def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult, egger
     }
 
 
+def _egger_or_none(fit: MetaResult):
+    """Egger's test where the data allow it (k ≥ 3, varying precision), else None."""
+    if fit.k < MIN_STUDIES_FOR_FUNNEL:
+        return None
+    try:
+        return egger_test(fit)
+    except AnalysisError:
+        return None
+
+
+def small_study_effects(fit: MetaResult, egger) -> dict:
+    """Egger, Begg and trim-and-fill for one outcome, with the Cochrane caveat below ten studies
+    (reported, not suppressed: the caveat travels with the numbers). ``note`` states why they
+    are missing when the data do not allow them (fewer than 3 studies, equal variances)."""
+    bias = {"caveat": small_study_caveat(fit.k), "egger": None, "begg": None, "trimfill": None}
+    if fit.k < MIN_STUDIES_FOR_FUNNEL:
+        return {**bias, "note": f"{fit.k} studies: too few to examine small-study effects"}
+    try:
+        bias.update(
+            egger=egger.to_dict(),
+            begg=begg_test(fit).to_dict(),
+            trimfill=trim_and_fill(fit).to_dict(),
+        )
+    except AnalysisError as error:
+        return {**bias, "egger": None, "note": str(error)}
+    return bias
+
+
 def outcome_result(review: Review, spec: OutcomeSpec) -> tuple[dict, dict]:
     """One entry of results.json ``outcomes`` and its GRADE row (``grade``)."""
     fit = fit_outcome(review, spec)
-    egger = egger_test(fit) if fit.k >= MIN_STUDIES_FOR_TESTS else None
+    egger = _egger_or_none(fit)
     outcome = {
         **spec.to_dict(),
         "k": fit.k,

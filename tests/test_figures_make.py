@@ -112,11 +112,15 @@ def test_subgroup_forest_caption_names_the_variable_and_the_test(builds):
     assert "Test for subgroup differences: Q = " in figure.alt
 
 
-def test_funnel_plots_need_ten_studies(tmp_path):
-    results = {"outcomes": [fc.normand_smd()]}  # k = 9
-    assert [f.stem for f in make_figures(results, tmp_path)] == ["forest-los"]
-    stems = [f.stem for f in make_figures(results, tmp_path, funnel_min_k=9)]
-    assert stems == ["forest-los", "funnel-los", "funnel-contour-los"]
+def test_funnel_plots_from_three_studies_with_the_caveat_below_ten(tmp_path):
+    outcome = fc.normand_smd()  # k = 9
+    figures = {f.stem: f for f in make_figures({"outcomes": [outcome]}, tmp_path)}
+    assert list(figures) == ["forest-los", "funnel-los", "funnel-contour-los"]
+    assert "With 9 studies, asymmetry cannot be judged reliably" in figures["funnel-los"].caption
+    two = {**outcome, "studies": outcome["studies"][:2]}
+    assert [f.stem for f in make_figures({"outcomes": [two]}, tmp_path)] == ["forest-los"]
+    stems = [f.stem for f in make_figures({"outcomes": [outcome]}, tmp_path, funnel_min_k=10)]
+    assert stems == ["forest-los"]
 
 
 def test_a_failed_save_leaves_the_last_good_files(tmp_path):

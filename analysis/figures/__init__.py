@@ -12,7 +12,7 @@ writes, into ``out_dir``, SVG (text kept as text) and PNG (300 dpi) of
   outcome's ``subgroup_analyses`` (or its ``subgroups``);
 - ``funnel-<outcome>`` and ``funnel-contour-<outcome>``: funnel plot and contour-enhanced funnel
   plot (trim-and-fill studies from ``outcome["bias"]["trimfill"]`` drawn hollow), for outcomes
-  with at least ``FUNNEL_MIN_K`` = 10 studies;
+  with at least ``FUNNEL_MIN_K`` = 3 studies (captions carry the Cochrane caveat below 10);
 - ``rob-traffic-light`` and ``rob-summary`` (when there are RoB 2 judgments), plus
   ``rob-traffic-light-<outcome>`` for outcomes with outcome-specific judgments;
 - ``prisma-flow`` (when ``prisma`` is given).
@@ -38,10 +38,11 @@ from analysis.figures.output import FigureFile, save_figure
 from analysis.figures.prisma import prisma_caption, prisma_flow
 from analysis.figures.rob import rob_caption, rob_for_outcome, summary_plot, traffic_light_plot
 from analysis.figures.style import PNG_DPI
+from analysis.stats.small_study import MIN_STUDIES_FOR_FUNNEL
 
 #: funnel plots only with at least this many studies: with fewer, asymmetry cannot be told
 #: from chance (Sterne et al. 2011, BMJ 343:d4002)
-FUNNEL_MIN_K = 10
+FUNNEL_MIN_K = MIN_STUDIES_FOR_FUNNEL
 SYNTHETIC_NOTE = " Example review: the per-study data are synthetic."
 _STEM_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 

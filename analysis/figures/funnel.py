@@ -39,6 +39,7 @@ from analysis.figures.style import (
     figure_style,
     new_figure,
 )
+from analysis.stats.small_study import MIN_STUDIES_FOR_TESTS
 from analysis.text import fmt_num
 
 HEIGHT_MM = 72.0
@@ -188,6 +189,11 @@ def funnel_caption(outcome: dict, *, contour: bool = False, trimfill: dict | Non
         n = len(filled["filled_yi"])
         caption += (
             f" Hollow circles: {n} {'study' if n == 1 else 'studies'} imputed by trim-and-fill."
+        )
+    if k < MIN_STUDIES_FOR_TESTS:
+        caption += (
+            f" With {k} studies, asymmetry cannot be judged reliably (fewer than 10; Cochrane "
+            "Handbook, section 13.3.5.4)."
         )
     alt = (
         f"{'Contour-enhanced funnel' if contour else 'Funnel'} plot of {k} "

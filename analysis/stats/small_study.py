@@ -22,6 +22,8 @@ from analysis.stats.pooling import MetaResult, knapp_hartung_factor, rma
 #: Cochrane Handbook v6.5 §13.3.5.4: tests for funnel plot asymmetry should be used only when
 #: there are at least 10 studies.
 MIN_STUDIES_FOR_TESTS = 10
+#: the fewest studies for a funnel plot and the tests (Egger's regression needs k − 2 ≥ 1 df)
+MIN_STUDIES_FOR_FUNNEL = 3
 CAVEAT = (
     "fewer than 10 studies: tests for funnel plot asymmetry have too little power to "
     "distinguish chance from real asymmetry (Cochrane Handbook, section 13.3.5.4)"
