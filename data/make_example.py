@@ -215,7 +215,7 @@ STUDY_COLUMNS = (
     "age_mean",
     "female_pct",
 )
-DOSE_UNIT = "10^6 cell-equivalents/kg"
+DOSE_UNIT = "10⁶ cell-equivalents/kg"
 
 # outcome id -> target (estimate, ci_lb, ci_ub, p), control-arm mean and SD ranges, decimals,
 # the studies without data, and how some studies report the outcome (else mean and SD)
