@@ -67,7 +67,7 @@ from analysis.figures.style import (
     text_width_mm,
     wrap_text,
 )
-from analysis.text import fmt_ci_brackets, fmt_num, fmt_p
+from analysis.text import column_name, fmt_ci_brackets, fmt_num, fmt_p
 
 DEFAULT_SETTINGS = {
     "experimental_label": "MSCS",
@@ -750,7 +750,7 @@ def forest_caption(
     ratio = " (log scale)" if is_ratio(measure) else ""
     by = ""
     if subgroups:
-        by = f" by {str(subgroups.get('variable', 'subgroup')).replace('_', ' ')}"
+        by = f" by {column_name(str(subgroups.get('variable', 'subgroup')))}"
     caption = (
         f"Forest plot of {outcome['label']}{by}: {name} ({settings['experimental_label']} vs "
         f"{settings['control_label'].lower()}) with {level}% confidence intervals{ratio}, "

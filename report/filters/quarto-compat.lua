@@ -5,7 +5,8 @@ quarto-compat.lua -- the Quarto-only syntax our sources use, resolved for plain 
 * Figures with an id `fig-...` and tables with an id `tbl-...` are numbered in document order;
   their captions start with "Figure N." / "Table N." (bold), and a figure's `fig-alt`
   attribute becomes the image's alt text. Supplementary figures (`suppfig-...`) are numbered
-  on their own: "Figure S1.", ...
+  on their own: "Figure S1.", ...; they are written in Quarto's div syntax (image, then the
+  caption paragraph), which Quarto needs for custom float types.
 * Cross-references `@fig-x` / `@tbl-x` / `@suppfig-x` (parsed by pandoc as citations) become
   links "Figure N" / "Table N" / "Figure SN". An unknown label is an error, never left as text.
 * Numbered tables are wrapped in a div of class `table-block` (caption and table kept together).
@@ -92,6 +93,19 @@ local callout_titles = {
   note = "Note", tip = "Tip", warning = "Warning", important = "Important", caution = "Caution",
 }
 
+-- a custom float in Quarto's div syntax (::: {#suppfig-x} image, then the caption paragraph
+-- :::) becomes a numbered figure like an image with a fig- id
+local function float_div(div)
+  if kind_of(div.identifier) ~= "suppfig" then return nil end
+  local blocks = div.content
+  local caption = blocks[#blocks]
+  local body = pandoc.List()
+  for i = 1, #blocks - 1 do body:insert(blocks[i]) end
+  local figure = pandoc.Figure(body, { long = { pandoc.Plain(caption.content) } },
+    pandoc.Attr(div.identifier))
+  return number_figure(figure)
+end
+
 local function callout(div)
   for _, class in ipairs(div.classes) do
     local kind = class:match("^callout%-(%a+)$")
@@ -108,6 +122,7 @@ local function callout(div)
 end
 
 return {
-  { Figure = number_figure, Table = number_table, Div = callout },
+  { Figure = number_figure, Table = number_table,
+    Div = function(div) return float_div(div) or callout(div) end },
   { Cite = resolve_refs },
 }
