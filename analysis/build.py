@@ -195,10 +195,24 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         "conversions_by_method": _conversions_by_method(results),
         "affiliations": _affiliations(results["review"]["authors"]),
         "affiliation_numbers": _affiliation_numbers(results["review"]["authors"]),
-        "grade_for": {g["outcome"]: g["certainty"] for g in results.get("grade") or []},
+        **_grade_footnotes(results.get("grade") or []),
         "supplementary": [f["stem"] for f in figures if f["stem"] not in main_figures],
         "common_events": _common_events(results["adverse_events"]),
     }
+
+
+def _grade_footnotes(grade: list[dict]) -> dict:
+    """``grade_for`` (outcome id -> certainty and its footnote marks) and ``grade_notes``
+    ((mark, reason) pairs), lettered a, b, c ... across the summary-of-findings table."""
+    notes: list[tuple[str, str]] = []
+    grade_for = {}
+    for g in grade:
+        marks = []
+        for reason in g["footnotes"]:
+            notes.append((text.footnote_mark(len(notes)), reason))
+            marks.append(notes[-1][0])
+        grade_for[g["outcome"]] = {"certainty": g["certainty"], "marks": marks}
+    return {"grade_for": grade_for, "grade_notes": notes}
 
 
 #: adverse events named in the text: reported by at least this share of the trials

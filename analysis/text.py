@@ -138,6 +138,16 @@ def spell(n: int) -> str:
     return _SMALL_NUMBERS[n] if 0 <= n < len(_SMALL_NUMBERS) else fmt_int(n)
 
 
+def footnote_mark(index: int) -> str:
+    """Footnote letters by position: a, b, ..., z, aa, ab, ... (index 0 is "a")."""
+    mark = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        mark = chr(ord("a") + rest) + mark
+    return mark
+
+
 def capitalize_first(text: str) -> str:
     """First letter upper-case, the rest untouched ("nine RCTs" → "Nine RCTs")."""
     return text[:1].upper() + text[1:]

@@ -116,3 +116,11 @@ def test_every_cited_key_is_in_the_methods_bibliography():
     }
     for key in keys:
         assert f"{{{key}," in bib, key
+
+
+def test_footnote_marks_run_a_to_z_then_aa():
+    from analysis.text import footnote_mark
+
+    assert [footnote_mark(i) for i in (0, 1, 25, 26, 27, 51, 52)] == [
+        "a", "b", "z", "aa", "ab", "az", "ba"
+    ]  # fmt: skip
