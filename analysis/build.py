@@ -209,7 +209,7 @@ def _grade_footnotes(grade: list[dict]) -> dict:
     for g in grade:
         marks = []
         for reason in g["footnotes"]:
-            notes.append((text.footnote_mark(len(notes)), reason))
+            notes.append((text.footnote_mark(len(notes)), reason.rstrip(". ")))
             marks.append(notes[-1][0])
         grade_for[g["outcome"]] = {"certainty": g["certainty"], "marks": marks}
     return {"grade_for": grade_for, "grade_notes": notes}
