@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats as sps
 
 from analysis.errors import AnalysisError
-from analysis.public import clean_number, pooled_to_public
+from analysis.public import PUBLIC_NAMES, clean_number, pooled_to_public
 from analysis.stats.pooling import MetaResult, check_choice, rma
 
 HIGH_RISK = "high"
@@ -43,22 +43,11 @@ class LeaveOneOut:
     q_pval: np.ndarray
 
     def to_dict(self) -> dict:
-        """The ``leave1out`` block of ``meta --json`` and ``results.json``."""
-        names = {
-            "estimate": "estimate",
-            "se": "se",
-            "ci_lb": "ci_lower",
-            "ci_ub": "ci_upper",
-            "stat": "stat",
-            "pval": "pval",
-            "tau2": "tau2",
-            "i2_pct": "i2",
-            "h2": "h2",
-            "q": "q",
-            "q_pval": "q_pval",
-        }
+        """The ``leave1out`` block of ``meta --json`` and ``results.json`` (public names)."""
+        fields = ("estimate", "se", "ci_lb", "ci_ub", "stat", "pval", "tau2", "i2_pct", "h2")
         return {
-            public: [clean_number(x) for x in getattr(self, name)] for name, public in names.items()
+            PUBLIC_NAMES[name]: [clean_number(x) for x in getattr(self, name)]
+            for name in (*fields, "q", "q_pval")
         }
 
 
