@@ -44,10 +44,12 @@ class LeaveOneOut:
 
     def to_dict(self) -> dict:
         """The ``leave1out`` block of ``meta --json`` and ``results.json`` (public names)."""
-        fields = ("estimate", "se", "ci_lb", "ci_ub", "stat", "pval", "tau2", "i2_pct", "h2")
+        fields = (
+            "estimate", "se", "ci_lb", "ci_ub", "stat", "pval", "tau2", "i2_pct", "h2", "q",
+            "q_pval",
+        )  # fmt: skip
         return {
-            PUBLIC_NAMES[name]: [clean_number(x) for x in getattr(self, name)]
-            for name in (*fields, "q", "q_pval")
+            PUBLIC_NAMES[name]: [clean_number(x) for x in getattr(self, name)] for name in fields
         }
 
 
