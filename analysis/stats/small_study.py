@@ -17,7 +17,7 @@ from analysis.errors import AnalysisError
 from analysis.public import clean_number
 from analysis.stats.linear_model import weighted_fit
 from analysis.stats.metareg import mixed_effects_fit
-from analysis.stats.pooling import MetaResult, knapp_hartung_factor, rma
+from analysis.stats.pooling import MetaResult, knapp_hartung_factor, rma, wald_test
 
 #: Cochrane Handbook v6.5 §13.3.5.4: tests for funnel plot asymmetry should be used only when
 #: there are at least 10 studies.
@@ -102,17 +102,16 @@ def egger_test(model: MetaResult) -> EggerTest:
     cov = knapp_hartung_factor(fit, k, 2, "knha") * fit.cov
     se = np.sqrt(np.diag(cov))
     df = k - 2
-    stat = fit.beta[1] / se[1]
-    crit = sps.t.ppf(1 - (1 - model.level) / 2, df)
+    stat, pval, ci_lb, ci_ub = wald_test(fit.beta, se, df, model.level)
     return EggerTest(
         k=k,
-        stat=float(stat),
-        pval=float(2 * sps.t.sf(abs(stat), df)),
+        stat=float(stat[1]),
+        pval=float(pval[1]),
         df=df,
         slope=float(fit.beta[1]),
         limit_estimate=float(fit.beta[0]),
-        limit_ci_lb=float(fit.beta[0] - crit * se[0]),
-        limit_ci_ub=float(fit.beta[0] + crit * se[0]),
+        limit_ci_lb=float(ci_lb[0]),
+        limit_ci_ub=float(ci_ub[0]),
         level=model.level,
         caveat=small_study_caveat(k),
     )
