@@ -37,6 +37,7 @@ from scipy import stats as sps
 from analysis.public import clean_number
 from analysis.stats.pooling import MetaResult
 from analysis.stats.small_study import MIN_STUDIES_FOR_TESTS, EggerTest
+from analysis.text import smd_size
 
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 DOMAIN_LABELS = {
@@ -48,9 +49,6 @@ DOMAIN_LABELS = {
 }
 #: certainty after 0, 1, 2, ≥3 levels down from high (randomised trials)
 CERTAINTY = ("high", "moderate", "low", "very low")
-#: Cohen's rules of thumb for the size of an SMD (Cohen 1988), as the Cochrane Handbook
-#: (chapter 15) suggests for re-expressing SMDs: (upper bound, word)
-SMD_SIZES = ((0.2, "trivial"), (0.5, "small"), (0.8, "moderate"), (float("inf"), "large"))
 
 
 @dataclass(frozen=True)
@@ -315,8 +313,8 @@ def absolute_effect(
     Binary (GRADE SoF): assumed control risk p₀ = pooled control-arm risk; intervention risk
     p₀·RR for RR; OR·p₀/(1 − p₀ + OR·p₀) for OR; p₀ + RD for RD; difference per 1000 = 1000·
     (p₁ − p₀), CI from the CI of the relative effect. Continuous: the MD or SMD with its CI;
-    SMD magnitude by Cohen's rules of thumb (< 0.2 trivial, < 0.5 small, < 0.8 moderate,
-    else large).
+    SMD magnitude by Cohen's rules of thumb (:func:`analysis.text.smd_size`: < 0.2 negligible,
+    < 0.5 small, < 0.8 moderate, else large).
 
     References
     ----------
@@ -352,9 +350,9 @@ def absolute_effect(
         )
     interpretation = None
     if measure == "SMD":
-        size = next(word for bound, word in SMD_SIZES if abs(pooled.estimate) < bound)
-        if size == "trivial":
-            interpretation = "a trivial difference (|SMD| < 0.2)"
+        size = smd_size(pooled.estimate)
+        if size == "negligible":
+            interpretation = "a negligible difference (|SMD| < 0.2)"
         else:
             lower = pooled.estimate < 0
             direction = "lower" if lower else "higher"

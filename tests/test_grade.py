@@ -110,7 +110,7 @@ def test_smd_interpretation_words():
     assert effect.interpretation.startswith("a moderate effect: values lower with the intervention")
     assert "favouring the intervention" in effect.interpretation
     tiny = rma([0.05, -0.02, 0.1], [0.05, 0.05, 0.05], measure="SMD")
-    assert absolute_effect("SMD", tiny, None, True).interpretation.startswith("a trivial")
+    assert absolute_effect("SMD", tiny, None, True).interpretation.startswith("a negligible")
 
 
 def test_grade_from_the_example_review_uses_grade_yml_and_rob():
