@@ -39,7 +39,8 @@ $(STAMP): pyproject.toml | sysdeps
 	touch $(STAMP)
 
 sysdeps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@command -v dpkg-query >/dev/null || { echo "Not a Debian system: install Pango and a font family for weasyprint yourself (see README)"; exit 0; }; \
+	missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
