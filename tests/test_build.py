@@ -295,6 +295,49 @@ def test_a_failed_build_leaves_the_previous_outputs_untouched(manuscript_build, 
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def text_for(tmp_path: Path, edit) -> tuple[dict, dict[str, str]]:
+    """results.json's dict and the Markdown parts for a copy of data/ changed by ``edit(data_dir)``
+    (no figures: the text is all these tests read)."""
+    from analysis.data import load_review
+    from analysis.results import assemble_results
+
+    data_dir, _ = copy_project(tmp_path)
+    edit(data_dir)
+    results = assemble_results(load_review(data_dir))
+    return results, render_parts(results, [])
+
+
+def edit_review(**settings):
+    """An ``edit`` for :func:`text_for`: set keys of review.yml's ``analysis`` block."""
+
+    def edit(data_dir: Path) -> None:
+        import yaml
+
+        path = data_dir / "review.yml"
+        review = yaml.safe_load(path.read_text(encoding="utf-8"))
+        review["analysis"].update(settings)
+        path.write_text(yaml.safe_dump(review, allow_unicode=True), encoding="utf-8")
+
+    return edit
+
+
+@pytest.mark.parametrize("ci_method", ["knha", "adhoc"])
+def test_knapp_hartung_meta_regression_is_worded_as_an_f_test(tmp_path, ci_method):
+    results, parts = text_for(tmp_path, edit_review(ci_method=ci_method))
+    m = results["outcomes"][0]["metareg"]
+    assert m["qm_test"] == "F" and m["qm_df"] == [2, m["k"] - 3]
+    expected = f"F(2, {fmt_int(m['k'] - 3)}) = {fmt_num(m['qm'])}, {fmt_p(m['qm_pval'])}"
+    assert expected in parts["results.md"]
+    assert "QM =" not in parts["results.md"]
+
+
+def test_chi_square_meta_regression_names_qm_and_its_df(manuscript_build):
+    m = manuscript_build.results["outcomes"][0]["metareg"]
+    assert m["qm_test"] == "chisq" and m["qm_df"] == 2
+    expected = f"QM = {fmt_num(m['qm'])}, df = 2, {fmt_p(m['qm_pval'])}"
+    assert expected in part(manuscript_build, "results.md")
+
+
 def test_cli_reports_bad_data_without_traceback(tmp_path, capsys):
     from analysis.__main__ import main
 

@@ -53,6 +53,7 @@ def test_metareg_matches_metafor(path, expected):
             assert_close(coef.to_dict()[key], ref[key], *iterative, what=f"{coef.name} {key}")
     out = result.to_dict()
     assert np.atleast_1d(out["qm_df"]).tolist() == np.atleast_1d(expected["qm_df"]).tolist()
+    assert out["qm_test"] == ("chisq" if np.ndim(expected["qm_df"]) == 0 else "F")
     for key in ("qm", "qm_pval", "tau2", "r2"):
         assert_close(out[key], expected[key], *iterative, what=key)
     if "qe" in expected:

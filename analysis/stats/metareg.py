@@ -63,10 +63,11 @@ class MetaRegression:
     """A fitted mixed-effects meta-regression.
 
     ``qm_df`` is ``(m,)`` for the chi-square omnibus test and ``(m, k − p)`` for the F-test
-    under (modified) Knapp–Hartung, as metafor's ``QMdf``. ``r2_pct`` is metafor's pseudo-R²
-    (percent); ``None`` for the common-effect model. ``moderators`` maps each CSV column to
-    the columns of the design matrix it produced (one per non-reference level for categorical
-    columns); ``vcov`` is Var(β̂) (Knapp–Hartung-scaled where used), for prediction bands.
+    under (modified) Knapp–Hartung, as metafor's ``QMdf``; :attr:`qm_test` names the test.
+    ``r2_pct`` is metafor's pseudo-R² (percent); ``None`` for the common-effect model.
+    ``moderators`` maps each CSV column to the columns of the design matrix it produced (one
+    per non-reference level for categorical columns); ``vcov`` is Var(β̂) (Knapp–Hartung-scaled
+    where used), for prediction bands.
     """
 
     method: str
@@ -90,6 +91,11 @@ class MetaRegression:
     X: np.ndarray
     vcov: np.ndarray
 
+    @property
+    def qm_test(self) -> str:
+        """The omnibus test: "F" (Knapp–Hartung, QM ~ F(m, k − p)) or "chisq" (QM ~ χ²(m))."""
+        return "chisq" if len(self.qm_df) == 1 else "F"
+
     def coefficient(self, name: str) -> Coefficient:
         for coef in self.coefficients:
             if coef.name == name:
@@ -97,13 +103,15 @@ class MetaRegression:
         raise KeyError(name)
 
     def to_dict(self) -> dict:
-        """The ``metareg`` block of ``meta --json`` and ``results.json``."""
+        """The ``metareg`` block of ``meta --json`` and ``results.json``: ``qm_df`` is m for
+        the chi-square test (``qm_test`` "chisq") and [m, k − p] for the F-test ("F")."""
         return {
             "k": self.k,
             "method": self.method,
             "ci_method": self.test,
             "level": self.level,
             "coefficients": {c.name: c.to_dict() for c in self.coefficients},
+            "qm_test": self.qm_test,
             "qm": clean_number(self.qm),
             "qm_df": self.qm_df[0] if len(self.qm_df) == 1 else list(self.qm_df),
             "qm_pval": clean_number(self.qm_pval),
