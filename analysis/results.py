@@ -25,7 +25,7 @@ from analysis.stats.metareg import meta_regression
 from analysis.stats.pooling import MetaResult, rma
 from analysis.stats.sensitivity import sensitivity_analysis
 from analysis.stats.small_study import (
-    MIN_STUDIES_FOR_FUNNEL,
+    EggerTest,
     begg_test,
     egger_test,
     small_study_caveat,
@@ -130,9 +130,9 @@ def study_rows(review: Review, spec: OutcomeSpec, fit: MetaResult) -> list[dict]
     return rows
 
 
-def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult, egger) -> dict:
-    """Subgroups, meta-regression, sensitivity analyses and small-study effects of one outcome,
-    as review.yml's analysis settings ask for them (None or empty when not asked for).
+def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult) -> dict:
+    """Subgroups, meta-regression and sensitivity analyses of one outcome, as review.yml's
+    analysis settings ask for them (None or empty when not asked for).
 
     ``subgroup_analyses`` maps each subgroup variable to its analysis; the key ``subgroups``
     (one analysis, drawn as a subgrouped forest plot) is left to the figures."""
@@ -167,54 +167,49 @@ def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult, egger
         overall = [None if r is None else r.overall for r in rob]
         with_rob = "exclude_high_risk" in settings.sensitivity
         sensitivity = sensitivity_analysis(fit, labels, overall if with_rob else None).to_dict()
-    bias = small_study_effects(fit, egger)
-    return {
-        "subgroup_analyses": subgroups,
-        "metareg": metareg,
-        "sensitivity": sensitivity,
-        "bias": bias,
-    }
+    return {"subgroup_analyses": subgroups, "metareg": metareg, "sensitivity": sensitivity}
 
 
-def _egger_or_none(fit: MetaResult):
-    """Egger's test where the data allow it (k ≥ 3, varying precision), else None."""
-    if fit.k < MIN_STUDIES_FOR_FUNNEL:
-        return None
+def egger_or_reason(fit: MetaResult) -> tuple[EggerTest | None, str | None]:
+    """Egger's test, or None and the reason the data do not allow it (fewer than 3 studies,
+    equal sampling variances)."""
     try:
-        return egger_test(fit)
-    except AnalysisError:
-        return None
-
-
-def small_study_effects(fit: MetaResult, egger) -> dict:
-    """Egger, Begg and trim-and-fill for one outcome, with the Cochrane caveat below ten studies
-    (reported, not suppressed: the caveat travels with the numbers). ``note`` states why they
-    are missing when the data do not allow them (fewer than 3 studies, equal variances)."""
-    bias = {"caveat": small_study_caveat(fit.k), "egger": None, "begg": None, "trimfill": None}
-    if fit.k < MIN_STUDIES_FOR_FUNNEL:
-        return {**bias, "note": f"{fit.k} studies: too few to examine small-study effects"}
-    try:
-        bias.update(
-            egger=egger.to_dict(),
-            begg=begg_test(fit).to_dict(),
-            trimfill=trim_and_fill(fit).to_dict(),
-        )
+        return egger_test(fit), None
     except AnalysisError as error:
-        return {**bias, "egger": None, "note": str(error)}
-    return bias
+        return None, str(error)
+
+
+def small_study_effects(fit: MetaResult, egger: EggerTest | None, reason: str | None) -> dict:
+    """Egger, Begg and trim-and-fill for one outcome, with the Cochrane caveat below ten studies
+    (reported, not suppressed: the caveat travels with the numbers). Without Egger's test
+    (``egger`` None, ``reason`` why) or when Begg's test or trim-and-fill cannot be done, the
+    three are None and ``note`` states why."""
+    bias = {"caveat": small_study_caveat(fit.k), "egger": None, "begg": None, "trimfill": None}
+    if egger is None:
+        return {**bias, "note": reason}
+    try:
+        return {
+            **bias,
+            "egger": egger.to_dict(),
+            "begg": begg_test(fit).to_dict(),
+            "trimfill": trim_and_fill(fit).to_dict(),
+        }
+    except AnalysisError as error:
+        return {**bias, "note": str(error)}
 
 
 def outcome_result(review: Review, spec: OutcomeSpec) -> tuple[dict, dict]:
     """One entry of results.json ``outcomes`` and its GRADE row (``grade``)."""
     fit = fit_outcome(review, spec)
-    egger = _egger_or_none(fit)
+    egger, reason = egger_or_reason(fit)
     outcome = {
         **spec.to_dict(),
         "k": fit.k,
         "participants": sum(r.n1 + r.n2 for r in review.data_for(spec.id)),
         "studies": study_rows(review, spec, fit),
         "pooled": pooled_to_public(fit),
-        **secondary_analyses(review, spec, fit, egger),
+        **secondary_analyses(review, spec, fit),
+        "bias": small_study_effects(fit, egger, reason),
     }
     return outcome, grade_review_outcome(review, spec.id, fit, egger).to_dict()
 

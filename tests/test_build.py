@@ -321,6 +321,38 @@ def edit_review(**settings):
     return edit
 
 
+def edit_outcome(outcome: str, **values):
+    """An ``edit`` for :func:`text_for`: give every row of one outcome in outcomes.csv these
+    values (the other value columns emptied)."""
+
+    def edit(data_dir: Path) -> None:
+        path = data_dir / "outcomes.csv"
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        for index, row in enumerate(rows):
+            if row["outcome"] == outcome:
+                for column in row:
+                    if column not in ("study_id", "outcome", "change"):
+                        edit_csv(path, index, column, str(values.get(column, "")))
+
+    return edit
+
+
+#: one arm size every trial has, and the same result in every trial
+IDENTICAL_TRIALS = {"n1": 18, "n2": 18, "mean1": 80, "sd1": 20, "mean2": 70, "sd2": 20}
+
+
+def test_small_study_effects_not_testable_are_stated_not_a_crash(tmp_path):
+    results, parts = text_for(tmp_path, edit_outcome("c3", **IDENTICAL_TRIALS))
+    bias = next(o for o in results["outcomes"] if o["id"] == "c3")["bias"]
+    assert bias["egger"] is None and bias["begg"] is None and bias["trimfill"] is None
+    assert "same sampling variance" in bias["note"]
+    assert (
+        "Small-study effects could not be examined: Egger's test is undefined: every study has "
+        "the same sampling variance" in parts["results.md"]
+    )
+
+
 @pytest.mark.parametrize("ci_method", ["knha", "adhoc"])
 def test_knapp_hartung_meta_regression_is_worded_as_an_f_test(tmp_path, ci_method):
     results, parts = text_for(tmp_path, edit_review(ci_method=ci_method))
