@@ -5,8 +5,16 @@ events and participants per arm with percentages, the Mantel–Haenszel risk rat
 difference, and Peto's odds ratio (Cochrane Handbook v6.5 §10.4.4: the method of choice
 for rare events, risk below 1%, in balanced arms). Trials with no events in either arm are
 kept, as metafor's ``rma.mh`` and ``rma.peto`` do: they carry no weight in the risk ratio and
-Peto's odds ratio but do in the risk difference. An effect that cannot be estimated (e.g. a
-risk ratio when one arm never has the event) is None with the reason in ``notes``.
+Peto's odds ratio but do in the risk difference.
+
+An effect that cannot be estimated is None, with the reason in ``notes``:
+
+* all three when no trial has an event in either arm;
+* the risk ratio also when one arm has no events in any trial;
+* Peto's odds ratio also when, in every trial, either nobody or everybody had the event
+  (the risk difference is then 0 with standard error 0).
+
+The risk difference is estimable whenever any trial has an event.
 
 Whether the manuscript may say "no serious adverse events were reported" is a data field,
 :attr:`AdverseEventsAnalysis.serious_status`: ``"none"`` only when at least one trial reports
@@ -22,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.data.schema import event_key
 from analysis.errors import AnalysisError
 from analysis.public import clean_number, pooled_to_public
 from analysis.stats.binary_pooling import mantel_haenszel, peto
@@ -30,7 +39,6 @@ from analysis.stats.pooling import MetaResult
 #: Cochrane Handbook v6.5 §10.4.4.2: Peto's method performs well when events are rare, below
 #: about 1%.
 RARE_RISK = 0.01
-SERIOUS_STATUSES = ("none", "some", "not_reported")
 NO_EVENTS_NOTE = "no events in either arm of any trial: no effect can be estimated"
 
 
@@ -112,20 +120,14 @@ class AdverseEventsAnalysis:
             return "none"
         return "some"
 
-    @property
-    def no_serious_events_reported(self) -> bool:
-        """True only when the data show zero serious events in trials that reported on them."""
-        return self.serious_status == "none"
-
     def to_dict(self) -> dict:
-        """results.json ``adverse_events_analysis``."""
+        """results.json ``adverse_events``."""
         serious = self.serious
         return {
             "level": self.level,
             "k_event_types": len(self.events),
             "events": [e.to_dict() for e in self.events],
             "serious_status": self.serious_status,
-            "no_serious_events_reported": self.no_serious_events_reported,
             "serious_event_types": [e.event for e in serious],
             "serious_studies": sorted({s for e in serious for s in e.studies}),
         }
@@ -195,16 +197,18 @@ def analyse_adverse_events(
     """Summarise ``adverse_events.csv`` rows (objects with ``study_id, event, serious,
     events1, n1, events2, n2``, e.g. :class:`analysis.data.schema.AdverseEvent`) per event type.
 
-    ``labels`` maps study_id to the label shown (default: the id). An event type is serious
-    when any of its rows is marked serious.
+    ``labels`` maps study_id to the label shown (default: the id). Rows whose event names
+    differ only in case or spacing (``Fever``, ``fever ``) are one event type, shown with the
+    first row's spelling. An event type is serious when any of its rows is marked serious.
     """
     labels = labels or {}
     by_event: dict[str, list] = {}
     for row in rows:
-        by_event.setdefault(row.event, []).append(row)
+        by_event.setdefault(event_key(row.event), []).append(row)
     events = []
-    for event, group in by_event.items():
+    for group in by_event.values():
         counts = np.array([[r.events1, r.n1, r.events2, r.n2] for r in group], dtype=float)
         studies = [labels.get(r.study_id, r.study_id) for r in group]
-        events.append(summarise_event(event, any(r.serious for r in group), studies, counts, level))
+        name = group[0].event.strip()
+        events.append(summarise_event(name, any(r.serious for r in group), studies, counts, level))
     return AdverseEventsAnalysis(events=tuple(events), level=level)

@@ -72,8 +72,8 @@ def _ae(study, event, serious, e1, e2, n=50):
 def test_no_serious_events_sentence_only_when_the_data_say_so(rows, status):
     result = analyse_adverse_events(rows)
     assert result.serious_status == status
-    assert result.no_serious_events_reported is (status == "none")
-    assert result.to_dict()["no_serious_events_reported"] is (status == "none")
+    assert result.to_dict()["serious_status"] == status
+    assert "no_serious_events_reported" not in result.to_dict()  # serious_status says it
 
 
 def test_effects_that_cannot_be_estimated_are_none_with_a_reason():
@@ -86,6 +86,30 @@ def test_effects_that_cannot_be_estimated_are_none_with_a_reason():
     assert summary.rr is None and summary.rd is not None and summary.peto_or is not None
     assert any(n.startswith("risk ratio:") for n in summary.notes)
     assert summary.to_dict()["rr_mh"] is None
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # RD: 0 with SE 0
+def test_peto_is_none_when_everybody_or_nobody_had_the_event_in_every_trial():
+    rows = [_ae("A", "rash", False, 50, 50), _ae("B", "rash", False, 0, 0)]
+    result = analyse_adverse_events(rows)
+    (summary,) = result.events
+    assert summary.peto_or is None and any(n.startswith("Peto") for n in summary.notes)
+    assert summary.rr is not None and summary.rd is not None
+
+
+def test_event_names_differing_in_case_or_spacing_are_one_event_type():
+    rows = [
+        _ae("A", "Fever", False, 3, 1),
+        _ae("B", "fever ", False, 2, 0),
+        _ae("C", "FEVER", False, 1, 1),
+        _ae("C", "Upper  respiratory infection", False, 1, 0),
+        _ae("D", "upper respiratory infection", False, 0, 1),
+    ]
+    result = analyse_adverse_events(rows)
+    assert [(e.event, e.k, e.events1, e.events2) for e in result.events] == [
+        ("Fever", 3, 6, 2),
+        ("Upper  respiratory infection", 2, 1, 1),
+    ]
 
 
 def test_rare_flag_and_labels():

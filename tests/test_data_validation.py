@@ -154,6 +154,20 @@ def _quartiles_out_of_order(d):
     return ("outcomes.csv", row, "q3_2", "5.0")
 
 
+def _zero_width_range(d):
+    row = find_row(d / "outcomes.csv", study_id="S07", outcome="sledai")  # median 9.8
+    for column, value in (("q1_1", ""), ("q3_1", ""), ("min1", "9.8"), ("max1", "9.8")):
+        set_cell(d / "outcomes.csv", row, column, value)
+    return ("outcomes.csv", row, "max1", "9.8")
+
+
+def _zero_width_range_and_iqr(d):
+    row = find_row(d / "outcomes.csv", study_id="S04", outcome="anti_dsdna")  # median 82.1
+    for column in ("q1_1", "q3_1", "min1", "max1"):
+        set_cell(d / "outcomes.csv", row, column, "82.1")
+    return ("outcomes.csv", row, "max1", "82.1")
+
+
 def _half_an_iqr(d):
     row = find_row(d / "outcomes.csv", study_id="S07", outcome="sledai")
     set_cell(d / "outcomes.csv", row, "q1_1", "")
@@ -173,7 +187,12 @@ def _prisma_screened(d):
 
 def _prisma_eligibility_reasons(d):
     edit_yaml(d / "prisma.yml", lambda c: c["eligibility"]["excluded"].update({"Not SLE": 6}))
-    return ("prisma.yml", None, "included.studies", 9)
+    return ("prisma.yml", None, "included.reports", 9)
+
+
+def _prisma_reports(d):
+    edit_yaml(d / "prisma.yml", lambda c: c["included"].update(reports=10))  # 46 - 37 = 9
+    return ("prisma.yml", None, "included.reports", 10)
 
 
 def _prisma_studies_count(d):
@@ -210,6 +229,24 @@ def _review_moderator_not_numeric(d):
     return ("review.yml", None, "analysis.moderators", "route")
 
 
+def _moderator_blank(d):
+    set_cell(d / "studies.csv", 2, "dose", "")  # S01 contributes to every outcome
+    set_cell(d / "studies.csv", 2, "dose_unit", "")
+    return ("studies.csv", 2, "dose", "")
+
+
+def _subgroup_blank(d):
+    edit_yaml(d / "review.yml", lambda c: c["analysis"]["subgroups"].append("age_mean"))
+    set_cell(d / "studies.csv", 4, "age_mean", "NR")
+    return ("studies.csv", 4, "age_mean", "NR")
+
+
+def _outcome_without_rows(d):
+    rows = read_rows(d / "outcomes.csv")
+    write_rows(d / "outcomes.csv", [r for r in rows if r[1] != "c3"])
+    return ("review.yml", None, "outcomes", "c3")
+
+
 def _review_date(d):
     edit_yaml(d / "review.yml", lambda c: c["search"].update(last_search="15/01/2025"))
     return ("review.yml", None, "search.last_search", "15/01/2025")
@@ -237,6 +274,26 @@ def _bib_duplicate_key(d):
     return ("references.bib", None, None, "aldana2013")
 
 
+def _bib_not_utf8(d):
+    text = (d / "references.bib").read_text(encoding="utf-8")
+    (d / "references.bib").write_text(text + "\n% Müller\n", encoding="latin-1")
+    return ("references.bib", None, None, None)
+
+
+def _citation_key_pandoc_cannot_cite(d):
+    for name in ("studies.csv", "references.bib"):
+        text = (d / name).read_text(encoding="utf-8")
+        (d / name).write_text(text.replace("aldana2013", "aldana!2013"), encoding="utf-8")
+    return ("studies.csv", 2, "citation", "aldana!2013")
+
+
+def _duplicate_event_spelling(d):
+    rows = read_rows(d / "adverse_events.csv")
+    rows.append(["S02", "upper  Respiratory tract infection", "no", "0", "24", "0", "22"])
+    write_rows(d / "adverse_events.csv", rows)
+    return ("adverse_events.csv", len(rows), "event", "upper  Respiratory tract infection")
+
+
 CASES = {
     "duplicate study id": _duplicate_study_id,
     "unknown study id": _unknown_study,
@@ -260,20 +317,29 @@ CASES = {
     "CI upper below lower": _ci_reversed,
     "quartiles out of order": _quartiles_out_of_order,
     "IQR given by half": _half_an_iqr,
+    "zero-width range": _zero_width_range,
+    "zero-width range and IQR": _zero_width_range_and_iqr,
     "yes/no column": _bad_boolean,
     "PRISMA screened": _prisma_screened,
     "PRISMA exclusion reasons": _prisma_eligibility_reasons,
     "PRISMA included vs studies.csv": _prisma_studies_count,
+    "PRISMA reports": _prisma_reports,
     "PRISMA negative count": _prisma_negative,
     "review.yml model": _review_model,
     "review.yml measure": _review_measure,
     "review.yml subgroup column": _review_subgroup_column,
     "review.yml moderator not numeric": _review_moderator_not_numeric,
+    "blank moderator of a contributing study": _moderator_blank,
+    "blank subgroup of a contributing study": _subgroup_blank,
+    "declared outcome without rows": _outcome_without_rows,
     "review.yml date": _review_date,
     "review.yml syntax": _review_yaml_syntax,
     "grade.yml downgrade": _grade_downgrade,
     "grade.yml outcome": _grade_outcome,
     "references.bib duplicate key": _bib_duplicate_key,
+    "references.bib not UTF-8": _bib_not_utf8,
+    "citation key pandoc cannot cite": _citation_key_pandoc_cannot_cite,
+    "adverse event repeated, other case and spacing": _duplicate_event_spelling,
 }
 
 
@@ -431,14 +497,47 @@ def test_key_repeated_in_the_methods_bibliography(tmp_path):
     assert [w.value for w in _warnings(data) if w.file == "references.bib"] == ["egger1997"]
 
 
-def test_study_without_rob_and_outcome_without_data_are_flagged(tmp_path):
+def test_study_without_rob_is_flagged(tmp_path):
     data = copy_example(tmp_path)
     write_rows(data / "risk_of_bias.csv", read_rows(data / "risk_of_bias.csv")[:-1])  # no S09
-    rows = read_rows(data / "outcomes.csv")
-    write_rows(data / "outcomes.csv", [r for r in rows if r[1] != "c3"])
     found = {(w.file, w.column, w.value) for w in _warnings(data)}
     assert ("risk_of_bias.csv", "study_id", "S09") in found
-    assert ("outcomes.csv", "outcome", "c3") in found
+
+
+def test_a_trial_with_several_reports_adds_up(tmp_path):
+    """PRISMA counts reports at eligibility: 10 reports of 9 trials."""
+    data = copy_example(tmp_path)
+
+    def edit(c):
+        c["included"]["reports"] = 10
+        c["eligibility"]["excluded"]["No eligible outcome"] = 3  # 46 - 36 = 10 reports
+
+    edit_yaml(data / "prisma.yml", edit)
+    prisma = load_review(data).prisma
+    assert (prisma.included_studies, prisma.included_reports) == (9, 10)
+
+
+def test_blank_moderator_of_a_study_without_outcome_data_is_accepted(tmp_path):
+    data = copy_example(tmp_path)
+    rows = read_rows(data / "outcomes.csv")
+    write_rows(data / "outcomes.csv", [r for r in rows if r[0] != "S09"])
+    set_cell(data / "studies.csv", 10, "dose", "")  # S09
+    set_cell(data / "studies.csv", 10, "dose_unit", "")
+    assert load_review(data).study("S09").dose is None
+
+
+def test_a_converted_sd_of_zero_is_an_error(tmp_path, monkeypatch):
+    """Whatever the conversion, an SD that is not above 0 never reaches the analysis."""
+    from analysis.data import conversions
+
+    convert = conversions.convert_arm
+    monkeypatch.setattr(
+        conversions, "convert_arm", lambda n, **v: (*convert(n, **v)[:1], 0.0, convert(n, **v)[2])
+    )
+    data = copy_example(tmp_path)
+    row = find_row(data / "outcomes.csv", study_id="S07", outcome="sledai")
+    found = [p for p in problems_of(data) if (p.row, p.column) == (row, "sd1")]
+    assert found and found[0].value == 0.0 and "outcomes.csv" in str(found[0])
 
 
 def test_check_in_a_real_process(tmp_path):

@@ -18,6 +18,7 @@ from analysis.data import conversions
 from analysis.data.reading import TABLES, Table, find_workbook, read_table
 from analysis.data.schema import (
     CI_METHODS,
+    CITEKEY_PATTERN,
     CONTINUOUS_MEASURES,
     GRADE_DOMAINS,
     MEASURES,
@@ -38,6 +39,7 @@ from analysis.data.schema import (
     RobAssessment,
     Search,
     Study,
+    event_key,
 )
 from analysis.data.validation import (
     MISSING,
@@ -124,8 +126,10 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
             inputs.append(data_dir / name)
 
     if tables["studies"] is not None:
-        _check_analysis_columns(settings.analysis, tables["studies"], studies, problems)
-    _check_completeness(tables, studies, specs, outcome_data, rob, problems)
+        _check_analysis_columns(
+            settings.analysis, tables["studies"], studies, outcome_data, problems
+        )
+    _check_completeness(tables, studies, specs, rob, problems)
     _warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     _warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
     _warn_bibliography(bib_keys, outcome_data, tables["outcomes"], problems)
@@ -447,7 +451,14 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
             cells.bad(row, "study_id", "a study_id not used in an earlier row")
             continue
         citation = cells.text(row, "citation")
-        if citation is not None and bib_keys is not None and citation not in bib_keys:
+        if citation is not None and not CITEKEY_PATTERN.match(citation):
+            cells.bad(
+                row,
+                "citation",
+                "a citation key: starts with a letter, digit or _, then letters, digits and "
+                "_:.#$%&+?<>~/- (no spaces)",
+            )
+        elif citation is not None and bib_keys is not None and citation not in bib_keys:
             cells.bad(row, "citation", f"a citation key defined in {BIB_FILE}")
         dose = cells.number(row, "dose", positive=True)
         fields = {
@@ -634,6 +645,9 @@ def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
     ):
         cells.bad(row, col["q3_"], "an interquartile range wider than 0 to estimate the SD")
         ok = False
+    if v["median"] is not None and v["minimum"] is not None and v["minimum"] == v["maximum"]:
+        cells.bad(row, col["max"], "a range wider than 0 to estimate the SD")
+        ok = False
     form = conversions.available_form(**v)
     if form is None and ok:
         column = col["sd"] if v["mean"] is not None else col["mean"]
@@ -649,6 +663,15 @@ def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
     mean, sd, record = conversions.convert_arm(n, **v)
     if record is None:
         return mean, sd, None
+    if not sd > 0:
+        cells.problems.error(
+            cells.table.source,
+            row.number,
+            col["sd"],
+            sd,
+            f"a converted SD greater than 0 for arm {arm} ({record.description})",
+        )
+        return None
     conversion = Conversion(
         study_id=study.study_id,
         outcome=outcome,
@@ -676,7 +699,7 @@ def _adverse_events(table: Table | None, by_id: dict, problems: Problems) -> lis
         study = _known_study(cells, row, by_id)
         name = cells.text(row, "event")
         if study is not None and name is not None:
-            key = (study.study_id, name.lower())
+            key = (study.study_id, event_key(name))
             if key in seen:
                 cells.bad(row, "event", f"one row per study and event ({study.study_id})")
                 continue
@@ -836,7 +859,11 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
     if not path.exists():
         problems.error(path.name, None, None, None, "the file to exist in the data folder")
         return None
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        problems.error(path.name, None, None, None, "UTF-8 text")
+        return None
     keys = []
     for match in _BIB_ENTRY.finditer(text):
         kind, key = match.group(1).lower(), match.group(2)
@@ -850,7 +877,13 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
 
 
 # -- cross-file checks and warnings -------------------------------------------------------
-def _check_analysis_columns(settings: AnalysisSettings, table: Table, studies, problems) -> None:
+def _check_analysis_columns(
+    settings: AnalysisSettings, table: Table, studies, outcome_data, problems
+) -> None:
+    """The subgroup and moderator columns exist (moderators numeric) and are filled in for
+    every study that contributes outcome data (the analyses need a value per study)."""
+    contributing = {r.study_id for r in outcome_data}
+    rows = {row.number: row for row in table.rows}
     for path, names, numeric in (
         ("analysis.subgroups", settings.subgroups, False),
         ("analysis.moderators", settings.moderators, True),
@@ -858,20 +891,40 @@ def _check_analysis_columns(settings: AnalysisSettings, table: Table, studies, p
         for name in names:
             if name not in table.columns:
                 problems.error(REVIEW_FILE, None, path, name, "a column of studies.csv")
-            elif numeric and not all(
+                continue
+            if numeric and not all(
                 isinstance(s.get(name), (int, float)) or s.get(name) is None for s in studies
             ):
                 problems.error(REVIEW_FILE, None, path, name, "a numeric column of studies.csv")
+            for study in studies:
+                value = study.get(name)
+                if study.study_id in contributing and (
+                    value is None or str(value).strip().lower() in MISSING
+                ):
+                    problems.error(
+                        table.source,
+                        study.row,
+                        name,
+                        rows[study.row].get(name),
+                        f"a value: {path} in {REVIEW_FILE} names this column and "
+                        f"{study.study_id} contributes outcome data",
+                    )
 
 
-def _check_completeness(tables, studies, specs, outcome_data, rob, problems: Problems) -> None:
-    """Warn about declared outcomes without data and studies without a RoB 2 assessment."""
-    if tables["outcomes"] is not None:
-        with_data = {r.outcome for r in outcome_data}
+def _check_completeness(tables, studies, specs, rob, problems: Problems) -> None:
+    """An error for a declared outcome without rows in outcomes.csv (nothing to pool); a
+    warning for a study without a RoB 2 assessment."""
+    if tables["outcomes"] is not None and "outcome" in tables["outcomes"].columns:
+        with_rows = {row.get("outcome") for row in tables["outcomes"].rows}
         for oid in specs:
-            if oid not in with_data:
-                problems.warn(
-                    tables["outcomes"].source, None, "outcome", oid, "rows for each outcome"
+            if oid not in with_rows:
+                problems.error(
+                    REVIEW_FILE,
+                    None,
+                    "outcomes",
+                    oid,
+                    f"an outcome with rows in {tables['outcomes'].source} (no study reports "
+                    "it, so there is nothing to pool)",
                 )
     if tables["risk_of_bias"] is not None:
         assessed = {r.study_id for r in rob}

@@ -7,6 +7,7 @@ giving plain JSON-ready values; :meth:`Review.to_dict` gathers them in the shape
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ SENSITIVITY_ANALYSES = (
     "alternative_estimators",
     "common_effect",
 )
+#: a BibTeX key as it may follow ``@`` in a pandoc citation (studies.csv ``citation``)
+CITEKEY_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
 #: RoB 2 judgment vocabulary (normalised spelling)
 ROB_LEVELS = ("low", "some concerns", "high")
 ROB_DOMAINS = ("d1", "d2", "d3", "d4", "d5")
@@ -300,6 +303,11 @@ class ArmData:
             "conversion": self.conversion_text,
             "conversions": [c.to_dict() for c in self.conversions],
         }
+
+
+def event_key(name: str) -> str:
+    """The identity of an adverse event name: case and spacing ignored ("Fever " = "fever")."""
+    return " ".join(name.casefold().split())
 
 
 @dataclass(frozen=True)

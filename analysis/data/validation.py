@@ -242,8 +242,8 @@ def prisma_arithmetic(prisma: dict, n_studies: int | None, problems: Problems, f
         included_other = other["assessed"] - total(other["excluded"])
     checks.append(
         (
-            "included.studies",
-            prisma["included"]["studies"],
+            "included.reports",
+            prisma["included"]["reports"],
             prisma["eligibility"]["assessed"]
             - total(prisma["eligibility"]["excluded"])
             + included_other,
