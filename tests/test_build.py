@@ -353,6 +353,29 @@ def test_small_study_effects_not_testable_are_stated_not_a_crash(tmp_path):
     )
 
 
+def test_an_alternative_model_that_cannot_be_fitted_is_stated_not_a_crash(tmp_path):
+    """Every C3 trial with MD 0.5 and variance 1 (exact in binary): the Knapp–Hartung variance
+    factor is exactly 0, so that sensitivity model has no fit; the build goes on and says why."""
+
+    def edit(data_dir: Path) -> None:
+        import yaml
+
+        edit_outcome("c3", n1=18, n2=18, mean1=1, sd1=3, mean2=0.5, sd2=3)(data_dir)
+        path = data_dir / "review.yml"
+        review = yaml.safe_load(path.read_text(encoding="utf-8"))
+        next(o for o in review["outcomes"] if o["id"] == "c3")["measure"] = "MD"
+        path.write_text(yaml.safe_dump(review, allow_unicode=True), encoding="utf-8")
+
+    results, parts = text_for(tmp_path, edit)
+    c3 = next(o for o in results["outcomes"] if o["id"] == "c3")
+    knha = next(a for a in c3["sensitivity"]["alternatives"] if a["name"] == "knha")
+    assert knha["pooled"] is None and "same effect size" in knha["note"]
+    assert (
+        "The alternative model (REML, Knapp–Hartung) could not be fitted: all studies have the "
+        "same effect size" in parts["results.md"]
+    )
+
+
 @pytest.mark.parametrize("ci_method", ["knha", "adhoc"])
 def test_knapp_hartung_meta_regression_is_worded_as_an_f_test(tmp_path, ci_method):
     results, parts = text_for(tmp_path, edit_review(ci_method=ci_method))

@@ -220,3 +220,15 @@ def test_common_effect_main_model_has_no_knapp_hartung_variant():
     yi, vi = yi_vi(load(shared_cases()[0]))
     names = [a.name for a in alternative_estimators(rma(yi, vi, method="FE"))]
     assert names == ["main", "dl"]
+
+
+def test_an_alternative_the_data_do_not_allow_is_noted_not_raised():
+    """Identical effects: the Knapp–Hartung factor is 0, so that variant has no fit and says
+    why; the other variants are still fitted."""
+    model = rma([0.5, 0.5, 0.5], [0.1, 0.2, 0.3])
+    alternatives = {a.name: a for a in alternative_estimators(model)}
+    assert list(alternatives) == ["main", "dl", "knha", "fe"]
+    knha = alternatives["knha"]
+    assert knha.fit is None and "same effect size" in knha.note
+    assert knha.to_dict()["pooled"] is None and knha.to_dict()["note"] == knha.note
+    assert all(alternatives[name].fit is not None for name in ("main", "dl", "fe"))

@@ -272,7 +272,9 @@ class NamedFit:
 def alternative_estimators(model: MetaResult, common_effect: bool = True) -> tuple[NamedFit, ...]:
     """The main model beside DerSimonian–Laird (z) and the same tau² estimator with the
     Knapp–Hartung adjustment, and (``common_effect``) the common-effect model; variants equal
-    to the main model, and Knapp–Hartung for a common-effect main model, are left out."""
+    to the main model, and Knapp–Hartung for a common-effect main model, are left out. A
+    variant the data do not allow (Knapp–Hartung when every study has the same effect) has no
+    fit and the reason as its ``note``."""
     variants = [
         ("main", f"{model.method}, {model.test}", model.method, model.test),
         ("dl", "DerSimonian–Laird, z", "DL", "z"),
@@ -286,9 +288,18 @@ def alternative_estimators(model: MetaResult, common_effect: bool = True) -> tup
         if skip or (name == "knha" and method == "FE"):
             continue
         seen.add((method, test))
-        fit = rma(
-            model.yi, model.vi, method=method, test=test, level=model.level, measure=model.measure
-        )
+        try:
+            fit = rma(
+                model.yi,
+                model.vi,
+                method=method,
+                test=test,
+                level=model.level,
+                measure=model.measure,
+            )
+        except AnalysisError as error:
+            out.append(NamedFit(name, description, None, str(error)))
+            continue
         out.append(NamedFit(name, description, fit))
     return tuple(out)
 
