@@ -42,12 +42,29 @@ _PAGEBREAK = '\n```{=html}\n<div class="page-break"></div>\n```\n'
 UNRENDERED = ("{{<", "{{", "{%", "@fig-", "@tbl-", "[@", "?@")
 
 
-def split_front_matter(text: str) -> tuple[dict, str]:
+def read_text(path: Path, what: str) -> str:
+    """A UTF-8 text file, or an AnalysisError naming it (``what`` says which file it is)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise AnalysisError(f"cannot read the {what} {path}: {reason}") from error
+
+
+def parse_yaml(text: str, where: str):
+    """YAML text, or an AnalysisError naming ``where`` it came from."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise AnalysisError(f"{where} is not valid YAML: {error}") from error
+
+
+def split_front_matter(text: str, where: str = "the front matter") -> tuple[dict, str]:
     """YAML front matter (``---`` block at the top) and the body after it."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
-    return yaml.safe_load(match.group(1)) or {}, text[match.end() :]
+    return parse_yaml(match.group(1), where) or {}, text[match.end() :]
 
 
 def expand_shortcodes(text: str, base_dir: Path, stack: tuple[Path, ...] = ()) -> str:
@@ -67,7 +84,9 @@ def expand_shortcodes(text: str, base_dir: Path, stack: tuple[Path, ...] = ()) -
                 f"include directive failed: {argument} (looked for {target}); "
                 "run `python -m analysis build` first"
             )
-        _, body = split_front_matter(target.read_text(encoding="utf-8"))
+        _, body = split_front_matter(
+            read_text(target, "included file"), f"the front matter of {target}"
+        )
         return expand_shortcodes(body, target.parent, (*stack, target))
 
     return _SHORTCODE.sub(replace, text)
@@ -76,10 +95,16 @@ def expand_shortcodes(text: str, base_dir: Path, stack: tuple[Path, ...] = ()) -
 def load_source(source: Path) -> tuple[dict, str]:
     """The manuscript's metadata (front matter merged with its ``metadata-files``) and its
     Markdown body with every shortcode expanded."""
-    meta, body = split_front_matter(source.read_text(encoding="utf-8"))
+    meta, body = split_front_matter(
+        read_text(source, "manuscript source"), f"the front matter of {source}"
+    )
     merged: dict = {}
     for name in meta.pop("metadata-files", []) or []:
-        extra = yaml.safe_load((source.parent / name).read_text(encoding="utf-8")) or {}
+        path = source.parent / name
+        extra = parse_yaml(read_text(path, f"metadata file listed in {source.name}"), str(path))
+        extra = {} if extra is None else extra
+        if not isinstance(extra, dict):
+            raise AnalysisError(f"metadata file {path} must hold key: value pairs")
         merged.update(extra)
     merged.update(meta)
     return merged, expand_shortcodes(body, source.parent, (source.resolve(),))
@@ -235,7 +260,7 @@ def quarto_post_render(log=print) -> list[Path]:
     written = []
     for html_file in html_files:
         html_file = html_file if html_file.is_absolute() else paths.ROOT / html_file
-        check_rendered(html_file.read_text(encoding="utf-8"))
+        check_rendered(read_text(html_file, "HTML file listed in QUARTO_PROJECT_OUTPUT_FILES"))
         pdf = html_file.with_suffix(".pdf")
         log(f"render: PDF {pdf} (weasyprint, print stylesheet)")
         with tempfile.TemporaryDirectory(dir=pdf.parent, prefix=".render-") as tmp:

@@ -230,3 +230,43 @@ def test_quarto_post_render_prints_each_html_to_pdf(tmp_path, monkeypatch):
     monkeypatch.setenv("QUARTO_PROJECT_OUTPUT_FILES", f"{html}\n{tmp_path / 'x.docx'}\n")
     (pdf,) = quarto_post_render(log=lambda _: None)
     assert pdf == html.with_suffix(".pdf") and pdf.read_bytes().startswith(b"%PDF")
+
+
+# --- missing files: a message naming the file, never a traceback --------------------------------
+
+
+def render_cli(capsys, *args) -> tuple[int, str]:
+    from analysis.__main__ import main
+
+    code = main(["render", *args])
+    return code, capsys.readouterr().err
+
+
+def test_a_missing_source_is_named(tmp_path, capsys):
+    missing = tmp_path / "nowhere.qmd"
+    code, err = render_cli(capsys, "--source", str(missing), "--out", str(tmp_path / "out"))
+    assert code == 2 and "Traceback" not in err
+    assert f"cannot read the manuscript source {missing}" in err
+
+
+def test_a_missing_metadata_file_is_named(tmp_path, capsys):
+    source = tmp_path / "doc.qmd"
+    source.write_text("---\nmetadata-files: [gone.yml]\n---\nText.\n", encoding="utf-8")
+    code, err = render_cli(capsys, "--source", str(source), "--out", str(tmp_path / "out"))
+    assert code == 2 and "Traceback" not in err
+    assert f"metadata file listed in doc.qmd {tmp_path / 'gone.yml'}" in err
+
+
+def test_invalid_yaml_front_matter_is_named(tmp_path):
+    source = write_source(tmp_path, "")
+    source.write_text("---\ntitle: [unclosed\n---\nText.\n", encoding="utf-8")
+    with pytest.raises(AnalysisError, match=f"front matter of {re.escape(str(source))}"):
+        render(source, tmp_path / "out", formats=("html",), log=lambda _: None)
+
+
+def test_quarto_post_render_names_a_missing_html_file(tmp_path, monkeypatch, capsys):
+    missing = tmp_path / "site" / "index.html"
+    monkeypatch.setenv("QUARTO_PROJECT_OUTPUT_FILES", f"{missing}\n")
+    code, err = render_cli(capsys, "--pdf-only")
+    assert code == 2 and "Traceback" not in err
+    assert f"HTML file listed in QUARTO_PROJECT_OUTPUT_FILES {missing}" in err
