@@ -89,12 +89,14 @@ def test_effects_that_cannot_be_estimated_are_none_with_a_reason():
 
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # RD: 0 with SE 0
-def test_peto_is_none_when_everybody_or_nobody_had_the_event_in_every_trial():
+def test_no_pooled_effect_when_everybody_or_nobody_had_the_event_in_every_trial():
     rows = [_ae("A", "rash", False, 50, 50), _ae("B", "rash", False, 0, 0)]
     result = analyse_adverse_events(rows)
     (summary,) = result.events
-    assert summary.peto_or is None and any(n.startswith("Peto") for n in summary.notes)
-    assert summary.rr is not None and summary.rd is not None
+    assert summary.peto_or is None and summary.rr is None and summary.rd is None
+    for what in ("Peto", "risk ratio", "risk difference"):
+        assert any(n.startswith(what) for n in summary.notes), what
+    assert any("has no variance" in n for n in summary.notes)
 
 
 def test_event_names_differing_in_case_or_spacing_are_one_event_type():

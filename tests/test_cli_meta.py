@@ -189,3 +189,9 @@ def test_missing_file_and_bad_combinations(tmp_path, capsys):
 def test_risk_difference_without_any_event_is_refused(tmp_path, capsys):
     path = write(tmp_path, "study,events1,n1,events2,n2\nA,0,40,0,41\nB,0,30,0,29\n")
     assert "no events in any trial" in meta_error(capsys, path, "--measure", "RD", "--method", "MH")
+
+
+def test_risk_difference_with_every_participant_an_event_is_refused(tmp_path, capsys):
+    path = write(tmp_path, "study,events1,n1,events2,n2\nA,40,40,41,41\nB,30,30,29,29\n")
+    err = meta_error(capsys, path, "--measure", "RD", "--method", "MH")
+    assert "has no variance" in err

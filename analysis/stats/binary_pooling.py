@@ -16,6 +16,8 @@ from analysis.stats.effect_sizes import BINARY_MEASURES, binary
 from analysis.stats.heterogeneity import i2_from_q
 from analysis.stats.pooling import MetaResult, check_choice, wald_test
 
+MEASURE_WORDS = {"OR": "odds ratio", "RR": "risk ratio", "RD": "risk difference"}
+
 
 def _cells(events1, n1, events2, n2):
     a, n1, c, n2 = (np.asarray(x, dtype=float) for x in (events1, n1, events2, n2))
@@ -128,11 +130,6 @@ def mantel_haenszel(events1, n1, events2, n2, measure: str = "OR", level: float 
         se = np.sqrt((n1 / N * n2 / N * (a + c) - a / N * c).sum() / (R * S))
         weights = S_i
     else:
-        if (a + c).sum() == 0:
-            raise AnalysisError(
-                "the Mantel–Haenszel risk difference has no variance: no events in any trial "
-                "(the observed difference is 0 in every trial)"
-            )
         weights = n1 * n2 / N
         estimate = (a * n2 / N - c * n1 / N).sum() / weights.sum()
         se = np.sqrt(
@@ -142,6 +139,12 @@ def mantel_haenszel(events1, n1, events2, n2, measure: str = "OR", level: float 
                 + (a * (n2 - c) / N + c * (n1 - a) / N).sum() / 2
             )
             / weights.sum() ** 2
+        )
+    if not se > 0:
+        raise AnalysisError(
+            f"the Mantel–Haenszel {MEASURE_WORDS[measure]} has no variance: in every trial "
+            "either no participant or every participant had the event (e.g. no events in any "
+            "trial)"
         )
     es = binary(measure, events1, n1, events2, n2, drop00=True)
     kept = np.isfinite(es.yi)
