@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 from analysis import paths, text
+from analysis.data.schema import CITEKEY_PATTERN
+from analysis.errors import AnalysisError
 from analysis.text import Safe
 
 #: template (in templates/) -> generated Markdown part (in the output folder)
@@ -83,12 +85,10 @@ def _same_safety(func):
     return wrapper
 
 
-_CITEKEY = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
-
-
 def citekey(key) -> Safe:
-    """A BibTeX key as it may appear after ``@`` in a pandoc citation (else a TemplateError)."""
-    if not isinstance(key, str) or not _CITEKEY.match(key):
+    """A BibTeX key as it may appear after ``@`` in a pandoc citation (else a ValueError, which
+    :func:`render_parts` reports naming the template and line)."""
+    if not isinstance(key, str) or not CITEKEY_PATTERN.match(key):
         raise ValueError(f"not a citation key: {key!r}")
     return Safe(key)
 
@@ -267,9 +267,36 @@ def render_parts(results: dict, figures: list[dict], env=None) -> dict[str, str]
     context = text_context(results, figures)
     parts = {}
     for name, out in PARTS.items():
-        rendered = env.get_template(name).render(context)
+        rendered = render_template(env, name, context)
         parts[out] = re.sub(r"\n{3,}", "\n\n", rendered).strip() + "\n"
     return parts
+
+
+def render_template(env, name: str, context: dict) -> str:
+    """One template rendered; a failure in it (syntax, an undefined value, a value a filter
+    refuses) becomes an AnalysisError naming the template and line."""
+    import jinja2
+
+    try:
+        return env.get_template(name).render(context)
+    except (jinja2.TemplateError, TypeError, ValueError, LookupError, ArithmeticError) as error:
+        raise AnalysisError(
+            f"template {_template_location(error, name)} failed: {type(error).__name__}: {error}"
+        ) from error
+
+
+def _template_location(error: Exception, name: str) -> str:
+    """Where in the templates an error arose: "results.md.j2, line 75" (the innermost template
+    line Jinja's traceback shows, e.g. inside a macro file), else the template's name."""
+    import traceback
+
+    if getattr(error, "lineno", None) is not None:  # syntax errors carry their own position
+        return f"{Path(error.filename or name).name}, line {error.lineno}"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    if not frames:
+        return name
+    where = f"{Path(frames[-1].filename).name}, line {frames[-1].lineno}"
+    return where if Path(frames[-1].filename).name == name else f"{where} (rendering {name})"
 
 
 def metadata_yaml(results: dict) -> str:

@@ -14,7 +14,7 @@ import pytest
 
 from analysis import paths
 from analysis.build import PARTS, RESULTS_FILE, build, render_parts
-from analysis.errors import DataError
+from analysis.errors import AnalysisError, DataError
 from analysis.text import effect_statement, fmt_int, fmt_num, fmt_p, fmt_pct, spell
 
 from .conftest import copy_project
@@ -259,6 +259,58 @@ def test_a_raw_float_in_a_template_is_refused():
     with pytest.raises(TypeError, match="fmt_"):
         env.from_string("{{ x }}").render(x=0.5)
     assert env.from_string("{{ x|fmt_num(1) }}").render(x=-0.5) == "\u22120.5"
+
+
+def broken_templates(folder: Path, line: str) -> Path:
+    """A copy of templates/ whose results.md.j2 has ``line`` added as line 5 (after the
+    imports)."""
+    shutil.copytree(paths.TEMPLATES_DIR, folder)
+    path = folder / "results.md.j2"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join([*lines[:4], line + "\n", *lines[4:]]), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{{ 0.5 }}", r"results\.md\.j2, line 5 failed: TypeError: .*raw number"),
+        ("{{ no_such_value }}", r"results\.md\.j2, line 5 failed: UndefinedError"),
+        ("{% if %}", r"results\.md\.j2, line 5 failed: TemplateSyntaxError"),
+        ('{{ cite("not a key!") }}', r"results\.md\.j2, line 5 failed: ValueError: not a citation"),
+        (
+            '{{ effect_sentence({"pooled": {}}) }}',
+            r"_macros\.md\.j2, line \d+ \(rendering results\.md\.j2\) failed",
+        ),
+    ],
+)
+def test_a_template_error_names_the_template_and_line(manuscript_build, tmp_path, line, message):
+    from analysis.build import template_environment
+
+    env = template_environment(broken_templates(tmp_path / "templates", line))
+    results = manuscript_build.results
+    with pytest.raises(AnalysisError, match=message):
+        render_parts(results, results["figures"], env)
+
+
+def test_cli_reports_a_template_error_and_keeps_the_outputs(
+    manuscript_build, tmp_path, capsys, monkeypatch
+):
+    from analysis import build as build_module
+    from analysis.__main__ import main
+
+    templates = broken_templates(tmp_path / "templates", "{{ 0.5 }}")
+    real_environment = build_module.template_environment
+    monkeypatch.setattr(build_module, "template_environment", lambda: real_environment(templates))
+    out = tmp_path / "out" / "_generated"
+    shutil.copytree(manuscript_build.generated, out)
+    before = snapshot_dir(out)
+    code = main(["build", "--data", str(manuscript_build.data_dir), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "template results.md.j2, line 5 failed: TypeError" in err
+    assert snapshot_dir(out) == before
+    assert [p.name for p in out.parent.iterdir()] == ["_generated"]
 
 
 # --- atomic writing and the effect of a data change -------------------------------------------
