@@ -390,6 +390,47 @@ def edit_outcome(outcome: str, **values):
     return edit
 
 
+def keep_trials(outcome: str, k: int):
+    """An ``edit`` for :func:`text_for`: only the first ``k`` rows of one outcome are kept."""
+
+    def edit(data_dir: Path) -> None:
+        path = data_dir / "outcomes.csv"
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        ours = [i for i, row in enumerate(rows) if row["outcome"] == outcome]
+        kept = [row for i, row in enumerate(rows) if i not in ours[k:]]
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(kept)
+
+    return edit
+
+
+def outcome_section(results_md: str, label: str) -> str:
+    return results_md.split(f"## {label}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_one_trial_says_heterogeneity_cannot_be_assessed(tmp_path):
+    results, parts = text_for(tmp_path, keep_trials("c3", 1))
+    assert next(o for o in results["outcomes"] if o["id"] == "c3")["k"] == 1
+    section = outcome_section(parts["results.md"], "Complement C3")
+    assert "With a single trial, heterogeneity between trials cannot be assessed." in section
+    assert "Small-study effects could not be examined with fewer than three trials." in section
+    for leftover in ("Heterogeneity was", "NA", "prediction interval", "there are 1"):
+        assert leftover not in section, leftover
+
+
+def test_two_trials_report_heterogeneity_without_a_prediction_interval(tmp_path):
+    results, parts = text_for(tmp_path, keep_trials("c3", 2))
+    p = next(o for o in results["outcomes"] if o["id"] == "c3")["pooled"]
+    assert p["pi_lower"] is None
+    section = outcome_section(parts["results.md"], "Complement C3")
+    assert f"I² = {fmt_pct(p['i2'])}" in section and f"Q = {fmt_num(p['q'], 2)} on 1 df" in section
+    assert "With only two trials, no prediction interval was computed" in section
+    assert "NA" not in section
+
+
 #: one arm size every trial has, and the same result in every trial
 IDENTICAL_TRIALS = {"n1": 18, "n2": 18, "mean1": 80, "sd1": 20, "mean2": 70, "sd2": 20}
 
