@@ -220,10 +220,17 @@ COMMON_EVENT_SHARE = 0.5
 
 
 def _common_events(adverse: dict) -> list[dict]:
-    """Non-serious event types reported by at least half the trials, most frequent first."""
+    """Non-serious event types that occurred (in either arm) and were reported by at least half
+    the trials with adverse-event data, most frequent first."""
     events = adverse["events"] if adverse else []
-    k = max((e["k"] for e in events), default=0)
-    common = [e for e in events if not e["serious"] and e["k"] >= COMMON_EVENT_SHARE * k]
+    trials = len({study for e in events for study in e["studies"]})
+    common = [
+        e
+        for e in events
+        if not e["serious"]
+        and e["events1"] + e["events2"] > 0
+        and e["k"] >= COMMON_EVENT_SHARE * trials
+    ]
     return sorted(common, key=lambda e: -(e["events1"] + e["events2"]))
 
 

@@ -313,6 +313,35 @@ def test_cli_reports_a_template_error_and_keeps_the_outputs(
     assert [p.name for p in out.parent.iterdir()] == ["_generated"]
 
 
+def test_common_events_count_the_trials_and_skip_events_that_never_occurred():
+    """Four trials report adverse events: an event reported by two of them is common, one
+    reported by one trial is not (although no event type was reported by more than two), and
+    an event with no events in either arm is never named."""
+    from analysis.build import _common_events
+
+    def event(name, studies, events1, events2, serious=False):
+        return {
+            "event": name,
+            "serious": serious,
+            "k": len(studies),
+            "studies": studies,
+            "events1": events1,
+            "events2": events2,
+        }
+
+    adverse = {
+        "events": [
+            event("Fever", ["A", "B"], 3, 1),
+            event("Rash", ["C"], 2, 0),
+            event("Nausea", ["C", "D"], 5, 4),
+            event("Headache", ["A", "D"], 0, 0),
+            event("Stroke", ["A", "B"], 1, 0, serious=True),
+        ]
+    }
+    assert [e["event"] for e in _common_events(adverse)] == ["Nausea", "Fever"]
+    assert _common_events(None) == []
+
+
 # --- atomic writing and the effect of a data change -------------------------------------------
 
 
