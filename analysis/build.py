@@ -14,7 +14,6 @@ Output folder (default ``report/_generated/``):
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import re
@@ -315,20 +314,26 @@ def metadata_yaml(results: dict) -> str:
     return yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
 
 
-_BIB_ENTRY = re.compile(r"^@\w+\s*\{\s*([^,\s]+)\s*,", re.MULTILINE)
+#: where a BibTeX item starts: "@type{" or "@type(" at the start of a line, then the key up to
+#: the comma (the grammar of the data reader, analysis/data/loading.py)
+_BIB_ITEM = re.compile(r"^[ \t]*@\s*(\w+)\s*[{(]\s*([^,\s]*)", re.MULTILINE)
+#: BibTeX items that are not entries and have no key
+_NOT_ENTRIES = ("comment", "string", "preamble")
 
 
 def bibliography(review, methods_bib: Path = paths.METHODS_BIB) -> str:
     """The included trials' references (data/) and then the methods references (report/); an
-    entry whose key the data's file already holds is left out (the data's version wins)."""
-    data_text = review.bibliography_file.read_text(encoding="utf-8").rstrip() + "\n"
-    seen = set(_BIB_ENTRY.findall(data_text))
+    entry whose key the data's file already holds (``review.bibliography``, as the data reader
+    parsed it) is left out: the data's version wins."""
+    data_text = review.bibliography_file.read_text(encoding="utf-8-sig").rstrip() + "\n"
+    seen = set(review.bibliography)
     methods_text = methods_bib.read_text(encoding="utf-8")
-    starts = [m.start() for m in _BIB_ENTRY.finditer(methods_text)] + [len(methods_text)]
+    items = list(_BIB_ITEM.finditer(methods_text))
+    ends = [m.start() for m in items[1:]] + [len(methods_text)]
     kept = [
-        methods_text[a:b].rstrip() + "\n"
-        for a, b in itertools.pairwise(starts)
-        if _BIB_ENTRY.match(methods_text, a).group(1) not in seen
+        methods_text[item.start() : end].rstrip() + "\n"
+        for item, end in zip(items, ends, strict=True)
+        if item.group(1).lower() in _NOT_ENTRIES or item.group(2) not in seen
     ]
     return data_text + "\n" + "\n".join(kept)
 

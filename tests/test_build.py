@@ -342,6 +342,33 @@ def test_common_events_count_the_trials_and_skip_events_that_never_occurred():
     assert _common_events(None) == []
 
 
+def test_bibliography_keeps_the_datas_version_of_a_shared_key_whatever_the_entry_syntax(tmp_path):
+    """The data's references.bib holds ``@article(cohen1988, ...)`` (parentheses, as BibTeX
+    allows) and a key the methods file repeats in braces: only the data's version is kept;
+    the methods file's @string and @comment items and its parenthesised entries survive."""
+    from analysis.build import bibliography
+    from analysis.data import load_review
+
+    data_dir, _ = copy_project(tmp_path)
+    with open(data_dir / "references.bib", "a", encoding="utf-8") as fh:
+        fh.write("\n@article(cohen1988,\n  title = {Data version},\n  year = {1988}\n)\n")
+    methods = tmp_path / "methods.bib"
+    methods.write_text(
+        "@string{bmj = {BMJ}}\n\n"
+        "@book{cohen1988,\n  title = {Methods version}\n}\n\n"
+        "@comment{cohen1988, a remark}\n\n"
+        "@article(higgins2003,\n  title = {Measuring inconsistency},\n  journal = bmj\n)\n",
+        encoding="utf-8",
+    )
+    review = load_review(data_dir)
+    assert "cohen1988" in review.bibliography
+    text = bibliography(review, methods)
+    assert "Data version" in text and "Methods version" not in text
+    assert text.count("cohen1988,") == 2  # the data's entry and the kept @comment
+    for kept in ("@string{bmj = {BMJ}}", "@comment{cohen1988, a remark}", "@article(higgins2003"):
+        assert kept in text
+
+
 # --- atomic writing and the effect of a data change -------------------------------------------
 
 
