@@ -156,7 +156,9 @@ def run_pandoc(markdown: str, meta: dict, to: str, target: Path, resource_dir: P
         )
     finally:
         os.unlink(fh.name)
-    warnings = [line for line in done.stderr.splitlines() if line.strip()]
+    # a Lua filter's error message without the Lua stack trace pandoc appends to it
+    messages = done.stderr.split("stack traceback:", 1)[0]
+    warnings = [line for line in messages.splitlines() if line.strip()]
     fatal = ("Citeproc", "not found", "Could not fetch", "Could not convert", "Duplicate")
     if done.returncode != 0 or any(word in w for w in warnings for word in fatal):
         raise AnalysisError(f"pandoc could not render {target.name}:\n" + "\n".join(warnings))

@@ -270,3 +270,13 @@ def test_quarto_post_render_names_a_missing_html_file(tmp_path, monkeypatch, cap
     code, err = render_cli(capsys, "--pdf-only")
     assert code == 2 and "Traceback" not in err
     assert f"HTML file listed in QUARTO_PROJECT_OUTPUT_FILES {missing}" in err
+
+
+def test_a_citation_group_mixing_cross_references_and_citations_is_an_error(tmp_path):
+    body = "See [@fig-a; @smith2020].\n\n![Cap](pic.png){#fig-a}\n"
+    source = write_source(tmp_path, body)
+    with pytest.raises(AnalysisError) as caught:
+        render(source, tmp_path / "out", formats=("html",), log=lambda _: None)
+    message = str(caught.value)
+    assert "mixes cross-references (@fig-a) with bibliography citations (@smith2020)" in message
+    assert "citeproc" not in message.lower() and "stack traceback" not in message

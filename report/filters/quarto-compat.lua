@@ -8,7 +8,8 @@ quarto-compat.lua -- the Quarto-only syntax our sources use, resolved for plain 
   on their own: "Figure S1.", ...; they are written in Quarto's div syntax (image, then the
   caption paragraph), which Quarto needs for custom float types.
 * Cross-references `@fig-x` / `@tbl-x` / `@suppfig-x` (parsed by pandoc as citations) become
-  links "Figure N" / "Table N" / "Figure SN". An unknown label is an error, never left as text.
+  links "Figure N" / "Table N" / "Figure SN". An unknown label is an error, never left as text,
+  and so is a group mixing both kinds (`[@fig-a; @smith2020]`): Quarto drops the reference.
 * Numbered tables are wrapped in a div of class `table-block` (caption and table kept together).
 * Callouts (`::: {.callout-note title="..."}`) become a div with classes `callout
   callout-note` and a title paragraph, styled by the stylesheets.
@@ -74,10 +75,19 @@ end
 
 -- pass 2: cross-references
 local function resolve_refs(cite)
+  local refs, others = {}, {}
+  for _, c in ipairs(cite.citations) do
+    table.insert(kind_of(c.id) and refs or others, "@" .. c.id)
+  end
+  if #refs == 0 then return nil end   -- bibliography citations: left to citeproc
+  if #others > 0 then
+    error("a citation group mixes cross-references (" .. table.concat(refs, ", ")
+      .. ") with bibliography citations (" .. table.concat(others, ", ")
+      .. "); write them apart, e.g. (" .. refs[1] .. ") [" .. others[1] .. "]", 0)
+  end
   local out = pandoc.List()
   for i, c in ipairs(cite.citations) do
     local kind = kind_of(c.id)
-    if not kind then return nil end   -- a bibliography citation: leave it to citeproc
     local n = numbers[c.id]
     if not n then
       error("cross-reference @" .. c.id .. " points to no figure or table with that id")
