@@ -9,7 +9,7 @@ quarto-compat.lua -- the Quarto-only syntax our sources use, resolved for plain 
   caption paragraph), which Quarto needs for custom float types.
 * Cross-references `@fig-x` / `@tbl-x` / `@suppfig-x` (parsed by pandoc as citations) become
   links "Figure N" / "Table N" / "Figure SN". An unknown label is an error, never left as text,
-  and so is a group mixing both kinds (`[@fig-a; @smith2020]`): Quarto drops the reference.
+  and so is a group mixing both kinds (`[@fig-a; @smith2020]`), which citeproc would get whole.
 * Numbered tables are wrapped in a div of class `table-block` (caption and table kept together).
 * Callouts (`::: {.callout-note title="..."}`) become a div with classes `callout
   callout-note` and a title paragraph, styled by the stylesheets.
