@@ -12,8 +12,9 @@ title). The Quarto-only syntax the sources use is resolved here:
   the pandoc Lua filter ``report/filters/quarto-compat.lua``;
 * citations by pandoc citeproc with the Vancouver CSL style.
 
-Every output is checked for anything left unrendered before it replaces the previous one, and
-all outputs are written to a temporary folder first, so a failed render leaves the last good
+Every output is checked for anything left unrendered before it replaces the previous one (the
+HTML, from which the PDF is printed, and the DOCX's text), and all outputs are written to a
+temporary folder first, so a failed render leaves the last good
 manuscript in place. With ``--pdf-only`` (Quarto's post-render step) the HTML files Quarto
 wrote (``QUARTO_PROJECT_OUTPUT_FILES``) are printed to PDF next to themselves.
 """
@@ -199,16 +200,28 @@ def visible_text(html: str) -> str:
     return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
 
 
-def check_rendered(html: str) -> None:
-    """Raise if any unresolved shortcode, template tag, cross-reference or citation remains."""
-    text = visible_text(html)
+def check_rendered(html: str, what: str = "the rendered manuscript") -> None:
+    """Raise if any unresolved shortcode, template tag, cross-reference or citation remains in
+    the visible text of ``html``."""
+    check_text(visible_text(html), what)
+
+
+def check_text(text: str, what: str) -> None:
+    """Raise if ``text`` (what a reader sees of ``what``) holds any of :data:`UNRENDERED`."""
     left = sorted({token for token in UNRENDERED if token in text})
     if left:
         where = text.find(left[0])
         raise AnalysisError(
-            f"the rendered manuscript still contains {', '.join(left)}: "
+            f"{what} still contains {', '.join(left)}: "
             f"…{' '.join(text[max(0, where - 60) : where + 60].split())}…"
         )
+
+
+def docx_text(docx_file: Path) -> str:
+    """The text of a DOCX file (pandoc's plain-text writer)."""
+    import pypandoc
+
+    return pypandoc.convert_file(str(docx_file), "plain", format="docx")
 
 
 def render(
@@ -239,13 +252,15 @@ def render(
             print_pdf(html_file, tmp / f"{OUTPUT_NAME}.pdf")
         if "docx" in formats:
             log("render: DOCX (pandoc)")
+            docx_file = tmp / f"{OUTPUT_NAME}.docx"
             run_pandoc(
                 docx_markdown(markdown),
                 pandoc_metadata(meta, source.parent, "docx"),
                 "docx",
-                tmp / f"{OUTPUT_NAME}.docx",
+                docx_file,
                 source.parent,
             )
+            check_text(docx_text(docx_file), "the rendered DOCX manuscript")
         for fmt in formats:
             final = out_dir / f"{OUTPUT_NAME}.{fmt}"
             os.replace(tmp / final.name, final)

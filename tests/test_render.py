@@ -280,3 +280,10 @@ def test_a_citation_group_mixing_cross_references_and_citations_is_an_error(tmp_
     message = str(caught.value)
     assert "mixes cross-references (@fig-a) with bibliography citations (@smith2020)" in message
     assert "citeproc" not in message.lower() and "stack traceback" not in message
+
+
+def test_the_docx_text_is_checked_for_leftovers_too(tmp_path):
+    source = write_source(tmp_path, "Left over: {{ value }}.\n")
+    with pytest.raises(AnalysisError, match=r"the rendered DOCX manuscript still contains \{\{"):
+        render(source, tmp_path / "out", formats=("docx",), log=lambda _: None)
+    assert not (tmp_path / "out" / "manuscript.docx").exists()
