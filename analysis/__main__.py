@@ -1,7 +1,8 @@
 """Command line: ``python -m analysis {meta,check,build,render} ...``.
 
-Bad input never shows a traceback: :class:`~analysis.errors.DataError` is printed as its
-message and the exit code is 2.
+Bad input never shows a traceback: :class:`~analysis.errors.DataError` (bad input) and
+:class:`~analysis.errors.AnalysisError` (an analysis the data do not allow, a failed render) are
+printed as their message and the exit code is 2.
 """
 
 from __future__ import annotations
@@ -40,11 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv[1:])
     try:
         return module.run(args)
-    except DataError as error:
+    except (DataError, AnalysisError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
-    except AnalysisError as error:
-        print(f"error: the analysis cannot be done: {error}", file=sys.stderr)
         return 2
 
 
