@@ -63,7 +63,7 @@ from analysis.figures.style import (
     WRAP_SLACK,
     figure_style,
     line_height_mm,
-    new_figure,
+    mm_canvas,
     text_width_mm,
     wrap_text,
 )
@@ -546,11 +546,7 @@ def forest_plot(
 
     # --- drawing -----------------------------------------------------------------------------
     with figure_style():
-        fig = new_figure(width, height)
-        table = fig.add_axes((0, 0, 1, 1))
-        table.set_xlim(0, width)
-        table.set_ylim(height, 0)
-        table.set_axis_off()
+        fig, table = mm_canvas(width, height)
 
         def put(x, y, s, ha="left", size=size, bold=False, gid=None, **kw):
             kw.setdefault("color", INK)

@@ -33,7 +33,7 @@ from analysis.figures.style import (
     PAGE_WIDTH_MM,
     figure_style,
     line_height_mm,
-    new_figure,
+    mm_canvas,
     text_width_mm,
     wrap_text,
 )
@@ -224,11 +224,7 @@ def prisma_flow(prisma: dict, *, settings: dict | None = None):
     height = row_y[-1] + row_h[-1] + MARGIN_MM
 
     with figure_style():
-        fig = new_figure(width, height)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, width)
-        ax.set_ylim(height, 0)
-        ax.set_axis_off()
+        fig, ax = mm_canvas(width, height)
 
         def rect(x, y, w, h, fill="white", rounded=False):
             style = "round,pad=0,rounding_size=1.5" if rounded else "square,pad=0"

@@ -42,6 +42,7 @@ from analysis.figures.style import (
     WRAP_SLACK,
     figure_style,
     line_height_mm,
+    mm_canvas,
     new_figure,
     text_width_mm,
     wrap_text,
@@ -141,11 +142,7 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
     height = fixed_h + sum(heights)
 
     with figure_style():
-        fig = new_figure(width, height)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, width)
-        ax.set_ylim(height, 0)
-        ax.set_axis_off()
+        fig, ax = mm_canvas(width, height)
         x_label = MARGIN_MM
         x_grid = x_label + label_w + 3
         top = MARGIN_MM + header_h

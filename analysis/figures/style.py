@@ -114,6 +114,17 @@ def new_figure(width_mm: float, height_mm: float) -> Figure:
     return Figure(figsize=(mm(width_mm), mm(height_mm)))
 
 
+def mm_canvas(width_mm: float, height_mm: float):
+    """A figure and one axes spanning it, in millimetres from the top-left corner (y grows
+    downwards), without axis lines: the canvas the table-like figures draw on."""
+    fig = new_figure(width_mm, height_mm)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width_mm)
+    ax.set_ylim(height_mm, 0)
+    ax.set_axis_off()
+    return fig, ax
+
+
 @lru_cache(maxsize=8192)
 def text_width_mm(text: str, size: float = FONT_SIZE, weight: str = "normal") -> float:
     """Width of one line of text set in the project font, in millimetres: the glyph advances
