@@ -19,7 +19,8 @@ Steps per outcome (deterministic; see data/README.md):
    (greedy coordinate search) until the pooled estimate, both CI bounds and the p-value,
    computed from the files exactly as the build reads them, round to the targets.
 
-Run from the repository root: ``.venv/bin/python data/make_example.py [OUTDIR]``.
+Run from the repository root: ``.venv/bin/python tools/make_example.py [OUTDIR]`` (default
+``data/``).
 """
 
 from __future__ import annotations
@@ -323,7 +324,7 @@ def pool(rows: list[dict]) -> tuple[float, float, float, float, float]:
         for key, value in zip(arrays, (r["n1"], m1, s1, r["n2"], m2, s2), strict=True):
             arrays[key].append(value)
     es = smd(*(np.array(arrays[k], dtype=float) for k in arrays))
-    fit = rma(es.yi, es.vi, method="REML", test="z")
+    fit = rma(es.yi, es.vi, method="REML", ci_method="z")
     return fit.estimate, fit.ci_lb, fit.ci_ub, fit.pval, fit.i2_pct
 
 
@@ -497,7 +498,7 @@ def make(outdir: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    outdir = Path(argv[0]) if argv else Path(__file__).resolve().parent
+    outdir = Path(argv[0]) if argv else ROOT / "data"
     for oid, (est, lb, ub, p, i2) in make(outdir).items():
         print(f"{oid}: SMD {est:.4f} ({lb:.4f} to {ub:.4f}), p = {p:.5f}, I2 = {i2:.1f}%")
     return 0
