@@ -12,12 +12,23 @@ import math
 
 from analysis.errors import AnalysisError, DataError, Problem
 from analysis.meta_input import read_meta_csv
-from analysis.public import pooled_to_public
+from analysis.public import pooled_to_public, to_public
 from analysis.stats.binary_pooling import mantel_haenszel, peto
-from analysis.stats.effect_sizes import BINARY_MEASURES, MEASURES, RATIO_MEASURES
-from analysis.stats.pooling import CI_METHODS, RMA_METHODS, MetaResult, rma
+from analysis.stats.pooling import MetaResult, rma
+from analysis.vocabulary import (
+    BINARY_MEASURES,
+    CI_ALIASES,
+    CI_METHODS,
+    MEASURES,
+    RATIO_MEASURES,
+    RMA_METHODS,
+    TABLE_METHODS,
+    normalize_ci_method,
+)
 
-METHODS = (*RMA_METHODS, "MH", "PETO")
+METHODS = (*RMA_METHODS, *TABLE_METHODS)
+#: what ``--ci`` accepts: the CI methods and their aliases (``hksj`` = ``knha``)
+CI_CHOICES = (*CI_METHODS, *CI_ALIASES)
 #: keys printed first, in this order (the rest follow)
 JSON_KEYS = (
     "k", "measure", "method", "ci_method", "estimate", "se", "ci_lower", "ci_upper", "stat",
@@ -36,9 +47,16 @@ MEASURE_NAMES = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="CSV file (columns: see README, 'The meta command')")
-    parser.add_argument("--measure", required=True, choices=MEASURES, help="effect measure")
+    parser.add_argument("--measure", required=True, choices=tuple(MEASURES), help="effect measure")
     parser.add_argument("--method", default="REML", choices=METHODS, help="model (default REML)")
-    parser.add_argument("--ci", default="z", choices=CI_METHODS, help="CI method (default z)")
+    parser.add_argument(
+        "--ci",
+        default="z",
+        type=normalize_ci_method,
+        choices=CI_METHODS,
+        metavar="{" + ",".join(CI_CHOICES) + "}",
+        help="CI method (default z; hksj = knha)",
+    )
     parser.add_argument("--level", type=float, default=95, help="confidence level in %% (95)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_secondary_arguments(parser)
@@ -81,7 +99,7 @@ def fit(data, method: str, ci: str, level: float) -> MetaResult:
         v = data.values
         return peto(v["events1"], v["n1"], v["events2"], v["n2"], level)
     es = data.effect_sizes()
-    return rma(es.yi, es.vi, method=method, test=ci, level=level, measure=data.measure)
+    return rma(es.yi, es.vi, method=method, ci_method=ci, level=level, measure=data.measure)
 
 
 def to_json(result: MetaResult) -> dict:
@@ -133,7 +151,7 @@ def summary(result: MetaResult, data) -> str:
     df_text = "" if result.df is None else f" (df = {result.df})"
     lines += [
         "",
-        f"Model Results ({MEASURE_NAMES[result.measure]}; {result.test}-based CI{df_text}):",
+        f"Model Results ({MEASURE_NAMES[result.measure]}; {result.ci_method}-based CI{df_text}):",
         "",
         f"{'estimate':>10}{'se':>10}{stat_name:>10}{'pval':>10}{'ci.lb':>10}{'ci.ub':>10}",
         "".join(
@@ -219,14 +237,14 @@ def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
     if args.loo:
         from analysis.stats.sensitivity import leave_one_out
 
-        out["leave1out"] = leave_one_out(result).to_dict()
+        out["leave1out"] = to_public(leave_one_out(result))
     if args.bias:
         from analysis.stats.small_study import begg_test, egger_test, trim_and_fill
 
-        egger = egger_test(result).to_dict()
-        trimfill = trim_and_fill(result).to_dict()
+        egger = to_public(egger_test(result))
+        trimfill = to_public(trim_and_fill(result))
         out["egger"] = {key: egger[key] for key in ("stat", "pval", "df", "limit_estimate")}
-        out["begg"] = {key: begg_test(result).to_dict()[key] for key in ("tau", "pval")}
+        out["begg"] = {key: to_public(begg_test(result))[key] for key in ("tau", "pval")}
         out["trimfill"] = {
             key: trimfill[key] for key in ("k0", "side", "estimate", "se", "ci_lower", "ci_upper")
         }
@@ -235,9 +253,10 @@ def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
 
         labels = _extra_column(data, args.subgroup)
         sub = subgroup_analysis(
-            result.yi, result.vi, labels, result.method, result.test, result.level,
+            result.yi, result.vi, labels, result.method, result.ci_method, result.level,
             result.measure, args.subgroup,
-        ).to_dict()  # fmt: skip
+        )  # fmt: skip
+        sub = to_public(sub)
         keys = ("k", "estimate", "se", "ci_lower", "ci_upper", "tau2", "i2")
         out["subgroups"] = {
             "levels": {name: {k: lev[k] for k in keys} for name, lev in sub["levels"].items()},
@@ -248,11 +267,11 @@ def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
 
         moderators = {column: _extra_column(data, column) for column in args.moderator}
         reg = meta_regression(
-            result.yi, result.vi, moderators, result.method, result.test, result.level
+            result.yi, result.vi, moderators, result.method, result.ci_method, result.level
         )
         out["metareg"] = {
             key: value
-            for key, value in reg.to_dict().items()
+            for key, value in to_public(reg).items()
             if key in ("coefficients", "qm", "qm_df", "qm_pval", "tau2", "r2")
         }
     return out

@@ -19,7 +19,7 @@ from analysis.adverse import analyse_adverse_events
 from analysis.data.schema import OutcomeSpec, Review
 from analysis.errors import AnalysisError
 from analysis.grade import grade_review_outcome
-from analysis.public import clean_number, pooled_to_public
+from analysis.public import clean_number, pooled_to_public, to_public
 from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
 from analysis.stats.metareg import meta_regression
 from analysis.stats.pooling import MetaResult, rma
@@ -92,7 +92,7 @@ def fit_outcome(review: Review, spec: OutcomeSpec) -> MetaResult:
         es.yi,
         es.vi,
         method=settings.method,
-        test=settings.ci_method,
+        ci_method=settings.ci_method,
         level=settings.level,
         measure=spec.measure,
     )
@@ -139,34 +139,38 @@ def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult) -> di
     settings = review.analysis
     studies = [review.study(row.study_id) for row in review.data_for(spec.id)]
     labels = [s.label for s in studies]
-    options = {"method": settings.method, "test": settings.ci_method, "level": settings.level}
+    options = {"method": settings.method, "ci_method": settings.ci_method, "level": settings.level}
     subgroups = {
-        var: subgroup_analysis(
-            fit.yi,
-            fit.vi,
-            [s.get(var) for s in studies],
-            measure=spec.measure,
-            variable=var,
-            **options,
-        ).to_dict()
+        var: to_public(
+            subgroup_analysis(
+                fit.yi,
+                fit.vi,
+                [s.get(var) for s in studies],
+                measure=spec.measure,
+                variable=var,
+                **options,
+            )
+        )
         for var in settings.subgroups
     }
     metareg = None
     if settings.moderators and fit.k > len(settings.moderators) + 1:
-        metareg = meta_regression(
-            fit.yi,
-            fit.vi,
-            {m: [s.get(m) for s in studies] for m in settings.moderators},
-            method=settings.method,
-            test="knha" if settings.ci_method in ("knha", "adhoc") else "z",
-            level=settings.level,
-        ).to_dict()
+        metareg = to_public(
+            meta_regression(
+                fit.yi,
+                fit.vi,
+                {m: [s.get(m) for s in studies] for m in settings.moderators},
+                method=settings.method,
+                ci_method=settings.ci_method,
+                level=settings.level,
+            )
+        )
     sensitivity = None
     if settings.sensitivity:
         rob = [review.rob_for(s.study_id, spec.id) for s in studies]
         overall = [None if r is None else r.overall for r in rob]
         with_rob = "exclude_high_risk" in settings.sensitivity
-        sensitivity = sensitivity_analysis(fit, labels, overall if with_rob else None).to_dict()
+        sensitivity = to_public(sensitivity_analysis(fit, labels, overall if with_rob else None))
     return {"subgroup_analyses": subgroups, "metareg": metareg, "sensitivity": sensitivity}
 
 
@@ -190,9 +194,9 @@ def small_study_effects(fit: MetaResult, egger: EggerTest | None, reason: str | 
     try:
         return {
             **bias,
-            "egger": egger.to_dict(),
-            "begg": begg_test(fit).to_dict(),
-            "trimfill": trim_and_fill(fit).to_dict(),
+            "egger": to_public(egger),
+            "begg": to_public(begg_test(fit)),
+            "trimfill": to_public(trim_and_fill(fit)),
         }
     except AnalysisError as error:
         return {**bias, "note": str(error)}

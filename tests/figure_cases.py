@@ -53,7 +53,7 @@ def outcome_from_rows(
             for c in ("n1", "mean1", "sd1", "n2", "mean2", "sd2")
         ]
         es = (effect_sizes.smd if measure == "SMD" else effect_sizes.md)(*cols)
-    res = rma(es.yi, es.vi, method=method, test=test, measure=measure)
+    res = rma(es.yi, es.vi, method=method, ci_method=test, measure=measure)
     pooled = pooled_to_public(res)
     z = sps.norm.ppf(0.975)
     studies = []

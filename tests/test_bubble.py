@@ -9,6 +9,7 @@ import pytest
 
 from analysis.figures.bubble import bubble_caption, bubble_plot, fitted_band
 from analysis.figures.output import save_figure
+from analysis.public import to_public
 from analysis.stats import effect_sizes
 from analysis.stats.metareg import meta_regression
 from tests.secondary_reference import CLOSED_FORM_RTOL, SHARED_DIR
@@ -19,13 +20,13 @@ def _bcg(columns=("ablat",), test="z"):
         rows = list(csv.DictReader(handle))
     counts = [np.array([float(r[c]) for r in rows]) for c in ("events1", "n1", "events2", "n2")]
     es = effect_sizes.binary("RR", *counts)
-    reg = meta_regression(es.yi, es.vi, {c: [r[c] for r in rows] for c in columns}, test=test)
+    reg = meta_regression(es.yi, es.vi, {c: [r[c] for r in rows] for c in columns}, ci_method=test)
     outcome = {
         "measure": "RR",
         "label": "Tuberculosis",
         "studies": [{"label": r["study"]} for r in rows],
     }
-    return outcome, reg.to_dict()
+    return outcome, to_public(reg)
 
 
 @pytest.mark.parametrize("test", ["z", "knha"])

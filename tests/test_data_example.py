@@ -4,6 +4,7 @@ abstract it imitates (random effects, REML, z-based CI; SMD as Hedges' g)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,14 +34,14 @@ def pooled(review, outcome):
         for f in ("n1", "mean1", "sd1", "n2", "mean2", "sd2")
     ]
     es = smd(*columns)
-    return rma(es.yi, es.vi, method=review.analysis.method, test=review.analysis.ci_method)
+    return rma(es.yi, es.vi, method=review.analysis.method, ci_method=review.analysis.ci_method)
 
 
 @pytest.mark.parametrize("outcome", PUBLISHED)
 def test_pooling_reproduces_the_published_abstract(review, outcome):
     fit = pooled(review, outcome)
     estimate, lower, upper, p = PUBLISHED[outcome]
-    assert (fit.method, fit.test) == ("REML", "z")
+    assert (fit.method, fit.ci_method) == ("REML", "z")
     assert round(fit.estimate, 2) == estimate
     assert round(fit.ci_lb, 2) == lower
     assert round(fit.ci_ub, 2) == upper
@@ -129,10 +130,11 @@ def test_to_dict_is_json_ready_and_shaped_like_results_json(review):
 
 
 def test_generator_is_deterministic(tmp_path):
-    """data/make_example.py writes the committed tables byte for byte."""
+    """tools/make_example.py writes the committed tables byte for byte."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("make_example", DATA_DIR / "make_example.py")
+    generator = Path(__file__).resolve().parent.parent / "tools" / "make_example.py"
+    spec = importlib.util.spec_from_file_location("make_example", generator)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.make(tmp_path)

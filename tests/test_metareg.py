@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import AnalysisError
+from analysis.public import to_public
 from analysis.stats.metareg import INTERCEPT, design_matrix, meta_regression
 from analysis.stats.pooling import rma
 from tests.secondary_reference import (
@@ -43,15 +44,15 @@ def test_metareg_matches_metafor(path, expected):
         vi,
         {name: data[name] for name in expected["columns"]},
         method=expected.get("method", "REML"),
-        test=expected.get("test", "z"),
+        ci_method=expected.get("test", "z"),
     )
     iterative = (ITERATIVE_RTOL, ITERATIVE_ATOL)
     assert [c.name for c in result.coefficients] == list(expected["coefficients"])
     for coef in result.coefficients:
         ref = expected["coefficients"][coef.name]
         for key in ("estimate", "se", "ci_lower", "ci_upper", "stat", "pval"):
-            assert_close(coef.to_dict()[key], ref[key], *iterative, what=f"{coef.name} {key}")
-    out = result.to_dict()
+            assert_close(to_public(coef)[key], ref[key], *iterative, what=f"{coef.name} {key}")
+    out = to_public(result)
     assert np.atleast_1d(out["qm_df"]).tolist() == np.atleast_1d(expected["qm_df"]).tolist()
     assert out["qm_test"] == ("chisq" if np.ndim(expected["qm_df"]) == 0 else "F")
     for key in ("qm", "qm_pval", "tau2", "r2"):

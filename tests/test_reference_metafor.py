@@ -84,9 +84,9 @@ def test_models(case, key, expected):
     if expected.get("se") == 0 and test == "knha":
         # identical effects: metafor returns a zero-width CI; we refuse with a reason.
         with pytest.raises(AnalysisError, match="same effect size"):
-            rma(es.yi, es.vi, method=method, test=test)
+            rma(es.yi, es.vi, method=method, ci_method=test)
         return
-    result = rma(es.yi, es.vi, method=method, test=test, measure=case.measure)
+    result = rma(es.yi, es.vi, method=method, ci_method=test, measure=case.measure)
     closed = method in CLOSED_FORM_METHODS
     rtol, atol = (CLOSED_FORM_RTOL, 1e-12) if closed else (ITERATIVE_RTOL, ITERATIVE_ATOL)
     if expected.get("k", case.data.k) < 3:
@@ -120,7 +120,7 @@ def test_models_at_metafor_tau2(case, key, expected):
     separates the full results is only where each program stops iterating."""
     method, test = key.split("_")
     es = case.data.effect_sizes()
-    result = rma(es.yi, es.vi, method=method, test=test, tau2=expected["tau2"])
+    result = rma(es.yi, es.vi, method=method, ci_method=test, tau2=expected["tau2"])
     for name, ref_key in MODEL_FIELDS.items():
         if (
             ref_key in expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis.public import to_public
 from analysis.stats.linear_model import weighted_fit
 from analysis.stats.pooling import rma
 from analysis.stats.sensitivity import (
@@ -57,7 +58,7 @@ def test_leave1out_matches_metafor(path, key, test):
     case = load(path)
     expected = case[key]
     yi, vi = yi_vi(case)
-    loo = leave_one_out(rma(yi, vi, test=test))
+    loo = leave_one_out(rma(yi, vi, ci_method=test))
     ref_tau2 = as_array(expected["tau2"])
     # metafor's default threshold (shared cases) can leave tau² up to 1e-5 from the root; the
     # refits where that exceeds the iterative tolerance are checked at metafor's own tau² below.
@@ -114,7 +115,7 @@ def test_influence_matches_metafor(path, key, test):
     case = load(path)
     expected = case[key]
     yi, vi = yi_vi(case)
-    influence = influence_diagnostics(rma(yi, vi, test=test))
+    influence = influence_diagnostics(rma(yi, vi, ci_method=test))
     for name, attr in INFLUENCE_FIELDS.items():
         assert_close(
             getattr(influence, attr), expected[name], ITERATIVE_RTOL, ITERATIVE_ATOL, what=name
@@ -140,7 +141,7 @@ def test_influential_studies_name_metafors_criteria():
 
 def test_leave1out_to_dict_has_the_meta_json_shape():
     yi, vi = yi_vi(load(shared_cases()[0]))
-    out = leave_one_out(rma(yi, vi)).to_dict()
+    out = to_public(leave_one_out(rma(yi, vi)))
     assert {"estimate", "se", "ci_lower", "ci_upper", "tau2", "i2", "q", "q_pval"} <= set(out)
     assert all(len(v) == len(yi) for v in out.values())
 
@@ -187,14 +188,14 @@ def test_alternative_estimators_side_by_side():
     yi, vi = yi_vi(load(shared_cases()[0]))
     fits = {f.name: f.fit for f in alternative_estimators(rma(yi, vi))}
     assert list(fits) == ["main", "dl", "knha", "fe"]
-    assert (fits["dl"].method, fits["knha"].test, fits["fe"].method) == ("DL", "knha", "FE")
+    assert (fits["dl"].method, fits["knha"].ci_method, fits["fe"].method) == ("DL", "knha", "FE")
     assert fits["knha"].estimate == pytest.approx(fits["main"].estimate, rel=1e-12)
 
 
 def test_sensitivity_analysis_to_dict():
     yi, vi = yi_vi(load(shared_cases()[0]))
     labels = [f"S{i}" for i in range(len(yi))]
-    out = sensitivity_analysis(rma(yi, vi), labels, ["low"] * len(yi)).to_dict()
+    out = to_public(sensitivity_analysis(rma(yi, vi), labels, ["low"] * len(yi)))
     assert out["labels"] == labels
     assert out["excluding_high_rob"]["pooled"] is None
     assert len(out["leave1out"]["estimate"]) == len(yi)
@@ -230,5 +231,5 @@ def test_an_alternative_the_data_do_not_allow_is_noted_not_raised():
     assert list(alternatives) == ["main", "dl", "knha", "fe"]
     knha = alternatives["knha"]
     assert knha.fit is None and "same effect size" in knha.note
-    assert knha.to_dict()["pooled"] is None and knha.to_dict()["note"] == knha.note
+    assert to_public(knha)["pooled"] is None and to_public(knha)["note"] == knha.note
     assert all(alternatives[name].fit is not None for name in ("main", "dl", "fe"))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from analysis.errors import AnalysisError
+from analysis.public import to_public
 from analysis.stats.pooling import rma
 from analysis.stats.small_study import (
     CAVEAT,
@@ -107,7 +108,7 @@ def test_trimfill_matches_metafor(path, method, expected):
 
 def test_trimfill_to_dict_reports_public_names_and_ratio_scale():
     case = load(next(p for p in CASES if p.stem == "bcg_RR"))
-    out = trim_and_fill(_model(case)).to_dict()
+    out = to_public(trim_and_fill(_model(case)))
     assert {"k0", "side", "estimate", "se", "ci_lower", "ci_upper", "estimate_exp"} <= set(out)
     assert out["estimate_exp"] == pytest.approx(np.exp(out["estimate"]))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis.errors import AnalysisError
+from analysis.public import to_public
 from analysis.stats.subgroups import SINGLE_STUDY_NOTE, subgroup_analysis
 from tests.secondary_reference import (
     CLOSED_FORM_RTOL,
@@ -40,7 +41,7 @@ def test_subgroups_match_metafor(path, expected):
         vi,
         labels,
         method=expected.get("method", "REML"),
-        test=expected.get("test", "z"),
+        ci_method=expected.get("test", "z"),
         variable=expected["column"],
     )
     assert {lev.label for lev in result.levels} == set(expected["levels"])
@@ -75,7 +76,7 @@ def test_single_study_subgroups_are_stated_and_left_out_of_the_test():
     assert not lone.pooled and lone.tau2 is None and lone.estimate == -0.2
     assert result.q_between is None
     assert "at least two subgroups" in result.test_note and "there is 1" in result.test_note
-    out = result.to_dict()
+    out = to_public(result)
     assert out["levels"]["b"]["note"] == SINGLE_STUDY_NOTE
     assert out["q_between"] is None
 
@@ -84,7 +85,7 @@ def test_ratio_measures_get_exponentiated_levels():
     result = subgroup_analysis(
         [0.1, 0.3, -0.2, -0.5], [0.04, 0.05, 0.03, 0.06], list("aabb"), measure="RR"
     )
-    level = result.to_dict()["levels"]["a"]
+    level = to_public(result)["levels"]["a"]
     assert level["estimate_exp"] == pytest.approx(2.718281828459045 ** level["estimate"])
 
 

@@ -17,15 +17,7 @@ import yaml
 from analysis.data import conversions
 from analysis.data.reading import TABLES, Table, find_workbook, read_table
 from analysis.data.schema import (
-    CI_METHODS,
     CITEKEY_PATTERN,
-    CONTINUOUS_MEASURES,
-    GRADE_DOMAINS,
-    MEASURES,
-    MODELS,
-    ROB_DOMAINS,
-    SENSITIVITY_ANALYSES,
-    TAU2_METHODS,
     AdverseEvent,
     AnalysisSettings,
     ArmData,
@@ -51,6 +43,17 @@ from analysis.data.validation import (
 )
 from analysis.errors import DataError, Problem
 from analysis.paths import DATA_DIR, METHODS_BIB, ROOT
+from analysis.vocabulary import (
+    CI_ALIASES,
+    CI_METHODS,
+    CONTINUOUS_MEASURES,
+    GRADE_DOMAINS,
+    MODELS,
+    ROB_DOMAINS,
+    SENSITIVITY_ANALYSES,
+    TAU2_METHODS,
+)
+from analysis.vocabulary import REVIEW_MEASURES as MEASURES
 
 REVIEW_FILE = "review.yml"
 PRISMA_FILE = "prisma.yml"
@@ -357,7 +360,7 @@ class _ReviewYml:
             model=f.choice(a, "model", "analysis.model", MODELS, default="random"),
             tau2_method=f.choice(a, "tau2_method", "analysis.tau2_method", TAU2_METHODS, "REML"),
             ci_method=f.choice(
-                a, "ci_method", "analysis.ci_method", CI_METHODS, "z", aliases={"hksj": "knha"}
+                a, "ci_method", "analysis.ci_method", CI_METHODS, "z", aliases=CI_ALIASES
             ),
             prediction_interval=f.boolean(
                 a, "prediction_interval", "analysis.prediction_interval", default=True

@@ -12,38 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.errors import Problem
+from analysis.vocabulary import BINARY_MEASURES
 
-#: outcome measures a review may declare (metafor's names)
-MEASURES = ("SMD", "MD", "RR", "OR", "RD")
-CONTINUOUS_MEASURES = ("SMD", "MD")
-BINARY_MEASURES = ("RR", "OR", "RD")
-#: review.yml ``analysis.model``
-MODELS = ("random", "common")
-#: review.yml ``analysis.tau2_method`` (the engine's estimators; "FE" is chosen by model: common)
-TAU2_METHODS = ("REML", "DL", "PM", "ML", "HE", "SJ", "HS", "EB")
-#: review.yml ``analysis.ci_method``: z, Knapp–Hartung, modified Knapp–Hartung
-CI_METHODS = ("z", "knha", "adhoc")
-#: review.yml ``analysis.sensitivity``: leave one study out; drop trials at high risk of bias;
-#: refit with the alternative estimators (DL, Knapp–Hartung); common-effect model
-SENSITIVITY_ANALYSES = (
-    "leave_one_out",
-    "exclude_high_risk",
-    "alternative_estimators",
-    "common_effect",
-)
 #: a BibTeX key as it may follow ``@`` in a pandoc citation (studies.csv ``citation``)
 CITEKEY_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
-#: RoB 2 judgment vocabulary (normalised spelling)
-ROB_LEVELS = ("low", "some concerns", "high")
-ROB_DOMAINS = ("d1", "d2", "d3", "d4", "d5")
-#: GRADE domains that grade.yml may set
-GRADE_DOMAINS = (
-    "risk_of_bias",
-    "inconsistency",
-    "indirectness",
-    "imprecision",
-    "publication_bias",
-)
 
 
 @dataclass(frozen=True)

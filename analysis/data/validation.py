@@ -14,8 +14,8 @@ import statistics
 from collections.abc import Iterable
 
 from analysis.data.reading import Row, Table
-from analysis.data.schema import ROB_LEVELS
 from analysis.errors import DataError, Problem
+from analysis.vocabulary import ROB_LEVELS
 
 MISSING = {"", "na", "n/a", "nr", "-", "—", "–"}  # blank or typed for "not reported"
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}

@@ -12,9 +12,10 @@ import numpy as np
 
 from analysis.errors import AnalysisError
 from analysis.stats.distributions import chi2_sf
-from analysis.stats.effect_sizes import BINARY_MEASURES, binary
+from analysis.stats.effect_sizes import binary
 from analysis.stats.heterogeneity import i2_from_q
 from analysis.stats.pooling import MetaResult, check_choice, wald_test
+from analysis.vocabulary import BINARY_MEASURES
 
 MEASURE_WORDS = {"OR": "odds ratio", "RR": "risk ratio", "RD": "risk difference"}
 
@@ -38,7 +39,7 @@ def _result(measure, method, level, k, estimate, se, q_parts, weights, yi, vi, e
     return MetaResult(
         measure=measure,
         method=method,
-        test="z",
+        ci_method="z",
         level=level,
         k=k,
         estimate=float(estimate),

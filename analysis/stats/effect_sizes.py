@@ -11,10 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln
 
-MEASURES = ("SMD", "MD", "RR", "OR", "RD", "GEN")
-CONTINUOUS_MEASURES = ("SMD", "MD")
-BINARY_MEASURES = ("RR", "OR", "RD")
-RATIO_MEASURES = ("RR", "OR")
+from analysis.vocabulary import BINARY_MEASURES
 
 
 @dataclass(frozen=True)
@@ -36,12 +33,6 @@ class EffectSizes:
     @property
     def sei(self) -> np.ndarray:
         return np.sqrt(self.vi)
-
-    def to_dict(self) -> dict:
-        out = {"measure": self.measure, "yi": self.yi.tolist(), "vi": self.vi.tolist()}
-        if self.corrected is not None:
-            out["corrected"] = self.corrected.tolist()
-        return out
 
 
 def _arrays(*values) -> list[np.ndarray]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -73,9 +73,6 @@ class Tau2Interval:
     i2_lb_pct: float
     i2_ub_pct: float
     null_set: bool
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def tau2_confint(yi, vi, X, level: float, s2: float, tau2: float) -> Tau2Interval:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.errors import AnalysisError
-from analysis.public import clean_number
 from analysis.stats.distributions import chi2_sf, f_sf
 from analysis.stats.linear_model import WeightedFit, typical_within_variance, weighted_fit
 from analysis.stats.pooling import (
@@ -47,16 +46,6 @@ class Coefficient:
     stat: float
     pval: float
 
-    def to_dict(self) -> dict:
-        return {
-            "estimate": clean_number(self.estimate),
-            "se": clean_number(self.se),
-            "ci_lower": clean_number(self.ci_lb),
-            "ci_upper": clean_number(self.ci_ub),
-            "stat": clean_number(self.stat),
-            "pval": clean_number(self.pval),
-        }
-
 
 @dataclass(frozen=True)
 class MetaRegression:
@@ -71,7 +60,7 @@ class MetaRegression:
     """
 
     method: str
-    test: str
+    ci_method: str
     level: float
     k: int
     coefficients: tuple[Coefficient, ...]
@@ -101,36 +90,6 @@ class MetaRegression:
             if coef.name == name:
                 return coef
         raise KeyError(name)
-
-    def to_dict(self) -> dict:
-        """The ``metareg`` block of ``meta --json`` and ``results.json``: ``qm_df`` is m for
-        the chi-square test (``qm_test`` "chisq") and [m, k − p] for the F-test ("F")."""
-        return {
-            "k": self.k,
-            "method": self.method,
-            "ci_method": self.test,
-            "level": self.level,
-            "coefficients": {c.name: c.to_dict() for c in self.coefficients},
-            "qm_test": self.qm_test,
-            "qm": clean_number(self.qm),
-            "qm_df": self.qm_df[0] if len(self.qm_df) == 1 else list(self.qm_df),
-            "qm_pval": clean_number(self.qm_pval),
-            "tau2": clean_number(self.tau2),
-            "r2": clean_number(self.r2_pct),
-            "qe": clean_number(self.qe),
-            "qe_df": self.qe_df,
-            "qe_pval": clean_number(self.qe_pval),
-            "i2": clean_number(self.i2_pct),
-            "moderators": {name: list(cols) for name, cols in self.moderators.items()},
-            "x": {
-                coef.name: [float(v) for v in self.X[:, j]]
-                for j, coef in enumerate(self.coefficients)
-                if j > 0
-            },
-            "vcov": [[float(v) for v in row] for row in self.vcov],
-            "yi": [float(v) for v in self.yi],
-            "vi": [float(v) for v in self.vi],
-        }
 
 
 def design_matrix(moderators: Mapping[str, Sequence]) -> tuple[np.ndarray, list[str], dict]:
@@ -181,7 +140,7 @@ def meta_regression(
     vi,
     moderators: Mapping[str, Sequence],
     method: str = "REML",
-    test: str = "z",
+    ci_method: str = "z",
     level: float = 0.95,
 ) -> MetaRegression:
     """Mixed-effects meta-regression of yi on the moderators (with intercept).
@@ -205,7 +164,7 @@ def meta_regression(
     Viechtbauer W (2010). J Stat Softw 36(3):1-48.
     """
     check_choice("method", method, RMA_METHODS)
-    check_choice("test", test, CI_METHODS)
+    check_choice("ci_method", ci_method, CI_METHODS)
     yi = np.asarray(yi, dtype=float)
     vi = np.asarray(vi, dtype=float)
     X, names, produced = design_matrix(moderators)
@@ -223,10 +182,10 @@ def meta_regression(
             "cannot be separated"
         )
     tau2, fit = mixed_effects_fit(yi, vi, X, method)
-    s2 = knapp_hartung_factor(fit, k, p, test)
+    s2 = knapp_hartung_factor(fit, k, p, ci_method)
     cov = s2 * fit.cov
     se = np.sqrt(np.diag(cov))
-    stat, pvals, ci_lb, ci_ub = wald_test(fit.beta, se, None if test == "z" else k - p, level)
+    stat, pvals, ci_lb, ci_ub = wald_test(fit.beta, se, None if ci_method == "z" else k - p, level)
     coefficients = tuple(
         Coefficient(
             name=names[j],
@@ -242,7 +201,7 @@ def meta_regression(
     b = fit.beta[1:]
     m = p - 1
     qm = float(b @ np.linalg.solve(cov[1:, 1:], b))
-    if test == "z":
+    if ci_method == "z":
         qm_df: tuple[int, ...] = (m,)
         qm_pval = float(chi2_sf(qm, m))
     else:
@@ -259,7 +218,7 @@ def meta_regression(
         i2 = 100 * tau2 / (tau2 + s2_typical)
     return MetaRegression(
         method=method,
-        test=test,
+        ci_method=ci_method,
         level=level,
         k=k,
         coefficients=coefficients,

@@ -6,7 +6,7 @@ printing and plotting happen elsewhere.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,11 +20,8 @@ from analysis.stats.heterogeneity import (
     tau2_confint,
 )
 from analysis.stats.linear_model import WeightedFit, typical_within_variance, weighted_fit
-from analysis.stats.tau2 import TAU2_METHODS, estimate_tau2, log_likelihood
-
-FIXED_METHODS = ("FE",)
-RMA_METHODS = FIXED_METHODS + TAU2_METHODS
-CI_METHODS = ("z", "knha", "adhoc")
+from analysis.stats.tau2 import estimate_tau2, log_likelihood
+from analysis.vocabulary import CI_METHODS, RATIO_MEASURES, RMA_METHODS
 
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -45,7 +42,7 @@ class MetaResult:
 
     measure: str
     method: str
-    test: str
+    ci_method: str
     level: float
     k: int
     estimate: float
@@ -79,16 +76,7 @@ class MetaResult:
 
     @property
     def is_ratio(self) -> bool:
-        return self.measure in ("RR", "OR")
-
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        out["tau"] = self.tau
-        out["tau2_ci"] = self.tau2_ci.to_dict() if self.tau2_ci else None
-        for key in ("weights_pct", "yi", "vi"):
-            out[key] = [float(x) for x in getattr(self, key)]
-        out["notes"] = list(self.notes)
-        return out
+        return self.measure in RATIO_MEASURES
 
 
 def wald_test(estimate: float, se: float, df: int | None, level: float):
@@ -104,8 +92,8 @@ def wald_test(estimate: float, se: float, df: int | None, level: float):
     return stat, pval, estimate - crit * se, estimate + crit * se
 
 
-def knapp_hartung_factor(fit: WeightedFit, k: int, p: int, test: str) -> float:
-    """Variance factor s² of the Knapp–Hartung adjustment (1 for test "z").
+def knapp_hartung_factor(fit: WeightedFit, k: int, p: int, ci_method: str) -> float:
+    """Variance factor s² of the Knapp–Hartung adjustment (1 for ci_method "z").
 
     Notes
     -----
@@ -120,17 +108,17 @@ def knapp_hartung_factor(fit: WeightedFit, k: int, p: int, test: str) -> float:
     Röver C, Knapp G, Friede T (2015). Hartung-Knapp-Sidik-Jonkman approach and its
     modification for random-effects meta-analysis with few studies. BMC Med Res Methodol 15:99.
     """
-    if test == "z":
+    if ci_method == "z":
         return 1.0
     s2 = fit.rss / (k - p)
-    return max(1.0, s2) if test == "adhoc" else s2
+    return max(1.0, s2) if ci_method == "adhoc" else s2
 
 
 def rma(
     yi,
     vi,
     method: str = "REML",
-    test: str = "z",
+    ci_method: str = "z",
     level: float = 0.95,
     measure: str = "GEN",
     tau2: float | None = None,
@@ -140,7 +128,7 @@ def rma(
     Notes
     -----
     Weights w = 1/(vi + tau²); μ̂ = Σ w y / Σ w; SE = √(1/Σw) (times the Knapp–Hartung factor
-    for ``test`` "knha" or "adhoc", with t(k−1) quantiles). Heterogeneity: Cochran's Q with
+    for ``ci_method`` "knha" or "adhoc", with t(k−1) quantiles). Heterogeneity: Cochran's Q with
     weights 1/vi, I² and H² from tau² and from Q, the Q-profile CI for tau², and the prediction
     interval (k ≥ 3). A given ``tau2`` is used as fixed instead of estimated (metafor's
     ``tau2=`` argument); there is then no confidence interval for it.
@@ -152,7 +140,7 @@ def rma(
     to fixed-effect and random-effects models for meta-analysis. Res Synth Methods 1(2):97-111.
     """
     check_choice("method", method, RMA_METHODS)
-    check_choice("test", test, CI_METHODS)
+    check_choice("ci_method", ci_method, CI_METHODS)
     if not 0 < level < 1:
         raise ValueError(f"level must lie between 0 and 1; got {level!r}")
     yi = np.asarray(yi, dtype=float)
@@ -170,7 +158,7 @@ def rma(
             "k = 1: the pooled result is the single study's own estimate (z-based CI); "
             "heterogeneity, tau² and the prediction interval cannot be estimated"
         )
-        test = "z"
+        ci_method = "z"
     X = np.ones((k, 1))
     p = 1
 
@@ -183,8 +171,8 @@ def rma(
     else:
         tau2 = estimate_tau2(yi, vi, X, method)
     fit = weighted_fit(yi, vi, X, tau2)
-    s2_kh = knapp_hartung_factor(fit, k, p, test) if k > p else 1.0
-    df = k - p if test != "z" else None
+    s2_kh = knapp_hartung_factor(fit, k, p, ci_method) if k > p else 1.0
+    df = k - p if ci_method != "z" else None
     estimate = float(fit.beta[0])
     if s2_kh <= 0:
         raise AnalysisError(
@@ -221,7 +209,7 @@ def rma(
     return MetaResult(
         measure=measure,
         method=method,
-        test=test,
+        ci_method=ci_method,
         level=level,
         k=k,
         estimate=estimate,

@@ -18,8 +18,8 @@ import numpy as np
 from scipy import stats as sps
 
 from analysis.errors import AnalysisError
-from analysis.public import PUBLIC_NAMES, clean_number, pooled_to_public
 from analysis.stats.pooling import MetaResult, check_choice, rma
+from analysis.vocabulary import SENSITIVITY_ANALYSES
 
 HIGH_RISK = "high"
 
@@ -29,7 +29,7 @@ class LeaveOneOut:
     """One refit per omitted study (metafor ``leave1out``), arrays in input order."""
 
     method: str
-    test: str
+    ci_method: str
     estimate: np.ndarray
     se: np.ndarray
     ci_lb: np.ndarray
@@ -42,19 +42,9 @@ class LeaveOneOut:
     q: np.ndarray
     q_pval: np.ndarray
 
-    def to_dict(self) -> dict:
-        """The ``leave1out`` block of ``meta --json`` and ``results.json`` (public names)."""
-        fields = (
-            "estimate", "se", "ci_lb", "ci_ub", "stat", "pval", "tau2", "i2_pct", "h2", "q",
-            "q_pval",
-        )  # fmt: skip
-        return {
-            PUBLIC_NAMES[name]: [clean_number(x) for x in getattr(self, name)] for name in fields
-        }
-
 
 def leave_one_out(model: MetaResult) -> LeaveOneOut:
-    """Refit ``model`` (same method, test and level) without each study in turn.
+    """Refit ``model`` (same method, CI method and level) without each study in turn.
 
     Notes
     -----
@@ -77,7 +67,7 @@ def leave_one_out(model: MetaResult) -> LeaveOneOut:
                 model.yi[keep],
                 model.vi[keep],
                 method=model.method,
-                test=model.test,
+                ci_method=model.ci_method,
                 level=model.level,
             )
         )
@@ -89,7 +79,7 @@ def leave_one_out(model: MetaResult) -> LeaveOneOut:
 
     return LeaveOneOut(
         method=model.method,
-        test=model.test,
+        ci_method=model.ci_method,
         estimate=column("estimate"),
         se=column("se"),
         ci_lb=column("ci_lb"),
@@ -134,22 +124,6 @@ class Influence:
             met.append(f"|DFBETAS| = {abs(self.dfbetas[i]):.2f} > 1")
         return tuple(met)
 
-    def to_dict(self) -> dict:
-        names = {
-            "rstudent": "rstudent",
-            "dffits": "dffits",
-            "cook_d": "cook_d",
-            "cov_r": "cov_r",
-            "tau2_del": "tau2_del",
-            "qe_del": "qe_del",
-            "hat": "hat",
-            "weight_pct": "weight",
-            "dfbetas": "dfbetas",
-        }
-        out = {public: [clean_number(x) for x in getattr(self, n)] for n, public in names.items()}
-        out["influential"] = [bool(x) for x in self.flagged]
-        return out
-
 
 def influence_diagnostics(model: MetaResult) -> Influence:
     """Case-deletion diagnostics as metafor ``influence(model)`` computes them (p = 1).
@@ -178,9 +152,11 @@ def influence_diagnostics(model: MetaResult) -> Influence:
     rows = []
     for i in range(k):
         keep = np.arange(k) != i
-        fit = rma(yi[keep], vi[keep], method=model.method, test=model.test, level=model.level)
+        fit = rma(
+            yi[keep], vi[keep], method=model.method, ci_method=model.ci_method, level=model.level
+        )
         var_del = fit.se**2
-        s2w = 1.0 if fit.test == "z" else var_del * np.sum(1 / (vi[keep] + fit.tau2))
+        s2w = 1.0 if fit.ci_method == "z" else var_del * np.sum(1 / (vi[keep] + fit.tau2))
         diff = model.estimate - fit.estimate
         rows.append(
             (
@@ -213,9 +189,6 @@ class InfluentialStudy:
     index: int
     label: str
     reasons: tuple[str, ...]
-
-    def to_dict(self) -> dict:
-        return {"index": self.index, "label": self.label, "reasons": list(self.reasons)}
 
 
 def influential_studies(
@@ -259,15 +232,6 @@ class NamedFit:
     note: str | None = None
     excluded: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "pooled": None if self.fit is None else pooled_to_public(self.fit),
-            "note": self.note,
-            "excluded": list(self.excluded),
-        }
-
 
 def alternative_estimators(model: MetaResult, common_effect: bool = True) -> tuple[NamedFit, ...]:
     """The main model beside DerSimonian–Laird (z) and the same tau² estimator with the
@@ -276,24 +240,24 @@ def alternative_estimators(model: MetaResult, common_effect: bool = True) -> tup
     variant the data do not allow (Knapp–Hartung when every study has the same effect) has no
     fit and the reason as its ``note``."""
     variants = [
-        ("main", f"{model.method}, {model.test}", model.method, model.test),
+        ("main", f"{model.method}, {model.ci_method}", model.method, model.ci_method),
         ("dl", "DerSimonian–Laird, z", "DL", "z"),
         ("knha", f"{model.method}, Knapp–Hartung", model.method, "knha"),
     ]
     if common_effect:
         variants.append(("fe", "common effect (inverse variance)", "FE", "z"))
     out, seen = [], set()
-    for name, description, method, test in variants:
-        skip = (method, test) in seen or (model.k < 2 and name != "main")
+    for name, description, method, ci_method in variants:
+        skip = (method, ci_method) in seen or (model.k < 2 and name != "main")
         if skip or (name == "knha" and method == "FE"):
             continue
-        seen.add((method, test))
+        seen.add((method, ci_method))
         try:
             fit = rma(
                 model.yi,
                 model.vi,
                 method=method,
-                test=test,
+                ci_method=ci_method,
                 level=model.level,
                 measure=model.measure,
             )
@@ -325,7 +289,7 @@ def excluding_high_risk(
         model.yi[keep],
         model.vi[keep],
         method=model.method,
-        test=model.test,
+        ci_method=model.ci_method,
         level=model.level,
         measure=model.measure,
     )
@@ -342,25 +306,6 @@ class SensitivityAnalysis:
     low_rob: NamedFit | None
     alternatives: tuple[NamedFit, ...]
     labels: tuple[str, ...]
-
-    def to_dict(self) -> dict:
-        return {
-            "labels": list(self.labels),
-            "leave1out": None if self.leave1out is None else self.leave1out.to_dict(),
-            "influence": None if self.influence is None else self.influence.to_dict(),
-            "influential": [s.to_dict() for s in self.influential],
-            "excluding_high_rob": None if self.low_rob is None else self.low_rob.to_dict(),
-            "alternatives": [a.to_dict() for a in self.alternatives],
-        }
-
-
-#: the analyses :func:`sensitivity_analysis` can run (review.yml ``analysis.sensitivity``)
-SENSITIVITY_ANALYSES = (
-    "leave_one_out",
-    "exclude_high_risk",
-    "alternative_estimators",
-    "common_effect",
-)
 
 
 def sensitivity_analysis(

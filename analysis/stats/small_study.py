@@ -14,7 +14,6 @@ import numpy as np
 from scipy import stats as sps
 
 from analysis.errors import AnalysisError
-from analysis.public import clean_number
 from analysis.stats.linear_model import weighted_fit
 from analysis.stats.metareg import mixed_effects_fit
 from analysis.stats.pooling import MetaResult, knapp_hartung_factor, rma, wald_test
@@ -58,19 +57,6 @@ class EggerTest:
     limit_ci_ub: float
     level: float
     caveat: str | None
-
-    def to_dict(self) -> dict:
-        return {
-            "k": self.k,
-            "stat": clean_number(self.stat),
-            "pval": clean_number(self.pval),
-            "df": self.df,
-            "slope": clean_number(self.slope),
-            "limit_estimate": clean_number(self.limit_estimate),
-            "limit_ci_lower": clean_number(self.limit_ci_lb),
-            "limit_ci_upper": clean_number(self.limit_ci_ub),
-            "caveat": self.caveat,
-        }
 
 
 def egger_test(model: MetaResult) -> EggerTest:
@@ -126,15 +112,6 @@ class BeggTest:
     pval: float
     exact: bool
     caveat: str | None
-
-    def to_dict(self) -> dict:
-        return {
-            "k": self.k,
-            "tau": clean_number(self.tau),
-            "pval": clean_number(self.pval),
-            "exact_pvalue": self.exact,
-            "caveat": self.caveat,
-        }
 
 
 def _tie_counts(x: np.ndarray) -> np.ndarray:
@@ -221,30 +198,6 @@ class TrimFill:
     filled_vi: np.ndarray
     fit: MetaResult
     caveat: str | None
-
-    def to_dict(self) -> dict:
-        out = {
-            "estimator": self.estimator,
-            "method": self.fit.method,
-            "k0": self.k0,
-            "se_k0": clean_number(self.se_k0),
-            "side": self.side,
-            "k": self.fit.k,
-            "estimate": clean_number(self.fit.estimate),
-            "se": clean_number(self.fit.se),
-            "ci_lower": clean_number(self.fit.ci_lb),
-            "ci_upper": clean_number(self.fit.ci_ub),
-            "stat": clean_number(self.fit.stat),
-            "pval": clean_number(self.fit.pval),
-            "tau2": clean_number(self.fit.tau2),
-            "filled_yi": [clean_number(x) for x in self.filled_yi],
-            "filled_vi": [clean_number(x) for x in self.filled_vi],
-            "caveat": self.caveat,
-        }
-        if self.fit.is_ratio:
-            for key in ("estimate", "ci_lower", "ci_upper"):
-                out[f"{key}_exp"] = float(np.exp(out[key]))
-        return out
 
 
 def asymmetry_side(yi, vi, method: str) -> str:

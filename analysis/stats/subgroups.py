@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.errors import AnalysisError
-from analysis.public import clean_number
 from analysis.stats.pooling import MetaResult, rma, wald_test
 
 SINGLE_STUDY_NOTE = (
@@ -43,22 +42,6 @@ class SubgroupLevel:
     note: str | None
     study_index: tuple[int, ...]
 
-    def to_dict(self) -> dict:
-        return {
-            "k": self.k,
-            "estimate": clean_number(self.estimate),
-            "se": clean_number(self.se),
-            "ci_lower": clean_number(self.ci_lb),
-            "ci_upper": clean_number(self.ci_ub),
-            "stat": clean_number(self.stat),
-            "pval": clean_number(self.pval),
-            "tau2": clean_number(self.tau2),
-            "i2": clean_number(self.i2_pct),
-            "pooled": self.pooled,
-            "note": self.note,
-            "studies": list(self.study_index),
-        }
-
 
 @dataclass(frozen=True)
 class SubgroupAnalysis:
@@ -66,7 +49,7 @@ class SubgroupAnalysis:
 
     variable: str | None
     method: str
-    test: str
+    ci_method: str
     level: float
     measure: str
     levels: tuple[SubgroupLevel, ...]
@@ -74,25 +57,6 @@ class SubgroupAnalysis:
     q_between_df: int | None
     q_between_pval: float | None
     test_note: str | None
-
-    def to_dict(self) -> dict:
-        """The ``subgroups`` block of ``meta --json`` and ``results.json``."""
-        out = {
-            "variable": self.variable,
-            "method": self.method,
-            "ci_method": self.test,
-            "measure": self.measure,
-            "levels": {lev.label: lev.to_dict() for lev in self.levels},
-            "q_between": clean_number(self.q_between),
-            "q_between_df": self.q_between_df,
-            "q_between_pval": clean_number(self.q_between_pval),
-            "test_note": self.test_note,
-        }
-        if self.measure in ("RR", "OR"):
-            for lev in out["levels"].values():
-                for key in ("estimate", "ci_lower", "ci_upper"):
-                    lev[f"{key}_exp"] = float(np.exp(lev[key]))
-        return out
 
 
 def _level_from_fit(label: str, fit: MetaResult, index: tuple[int, ...]) -> SubgroupLevel:
@@ -118,7 +82,7 @@ def subgroup_analysis(
     vi,
     labels: Sequence,
     method: str = "REML",
-    test: str = "z",
+    ci_method: str = "z",
     level: float = 0.95,
     measure: str = "GEN",
     variable: str | None = None,
@@ -154,7 +118,9 @@ def subgroup_analysis(
     for label in dict.fromkeys(labels):
         index = tuple(i for i, lab in enumerate(labels) if lab == label)
         if len(index) >= 2:
-            fit = rma(yi[list(index)], vi[list(index)], method=method, test=test, level=level)
+            fit = rma(
+                yi[list(index)], vi[list(index)], method=method, ci_method=ci_method, level=level
+            )
             levels.append(_level_from_fit(label, fit, index))
             continue
         (i,) = index
@@ -190,7 +156,7 @@ def subgroup_analysis(
     return SubgroupAnalysis(
         variable=variable,
         method=method,
-        test=test,
+        ci_method=ci_method,
         level=level,
         measure=measure,
         levels=tuple(levels),

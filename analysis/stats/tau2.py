@@ -15,8 +15,6 @@ from analysis.errors import AnalysisError
 from analysis.stats.linear_model import weighted_fit
 from analysis.stats.roots import R_UNIROOT_TOL, zeroin
 
-TAU2_METHODS = ("DL", "REML", "PM", "ML", "HE", "SJ", "HS", "EB")
-
 #: Convergence threshold on the change in tau² between iterations (metafor's default: 1e-5).
 THRESHOLD = 1e-12
 MAX_ITERATIONS = 10_000
@@ -252,6 +250,7 @@ def paule_mandel(yi, vi, X) -> float:
     )
 
 
+#: the function of each tau² estimator that :data:`analysis.vocabulary.TAU2_ESTIMATORS` names
 ESTIMATORS = {
     "DL": dersimonian_laird,
     "HE": hedges,
@@ -265,5 +264,5 @@ ESTIMATORS = {
 
 
 def estimate_tau2(yi, vi, X, method: str) -> float:
-    """tau² by the named method (one of :data:`TAU2_METHODS`)."""
+    """tau² by the named method (one of :data:`analysis.vocabulary.TAU2_METHODS`)."""
     return ESTIMATORS[method](yi, vi, X)

@@ -1,0 +1,152 @@
+"""Every code a user can write, in one table each: a leaf module that imports nothing of ours.
+
+``review.yml`` (the schema), the engine (``analysis/stats``), the text lookups, the figures, the
+``meta`` command's choices and the README all read these tables, and a test keeps the README
+equal to them. Adding, say, a tau² estimator is one row in :data:`TAU2_ESTIMATORS` plus its
+function in ``analysis/stats/tau2.py``.
+
+Each entry is a :class:`Code`: the ``code`` as the user writes it (metafor's names), a short
+``label`` (figure axes, legends), the ``phrase`` the methods text uses, the BibTeX ``cites`` of
+the method, and for measures the ``log_scale`` flag (pooled on the log scale, printed
+back-transformed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    """One user-facing code with its words and its citations."""
+
+    code: str
+    label: str
+    phrase: str = ""
+    cites: tuple[str, ...] = ()
+    log_scale: bool = False
+    #: the name inside a sentence (measures: "risk ratio"); the label in lower case otherwise
+    name: str = ""
+
+
+def _table(*codes: Code) -> dict[str, Code]:
+    return {c.code: c for c in codes}
+
+
+# --- effect measures ---------------------------------------------------------------------------
+
+#: ``phrase`` is the plural used in the methods text; ``name`` the singular in sentences.
+MEASURES = _table(
+    Code("SMD", "Std. mean difference", "standardized mean differences (Hedges' g)",
+         ("hedges1981",), name="standardized mean difference"),
+    Code("MD", "Mean difference", "mean differences", name="mean difference"),
+    Code("RR", "Risk ratio", "risk ratios", log_scale=True, name="risk ratio"),
+    Code("OR", "Odds ratio", "odds ratios", log_scale=True, name="odds ratio"),
+    Code("RD", "Risk difference", "risk differences", name="risk difference"),
+    Code("GEN", "Effect size", "effect sizes", name="effect size"),
+)  # fmt: skip
+CONTINUOUS_MEASURES = ("SMD", "MD")
+BINARY_MEASURES = ("RR", "OR", "RD")
+#: measures pooled on the log scale (reported back-transformed)
+RATIO_MEASURES = tuple(code for code, m in MEASURES.items() if m.log_scale)
+#: the measures an outcome in review.yml may declare (GEN needs precomputed yi/vi: ``meta`` only)
+REVIEW_MEASURES = (*CONTINUOUS_MEASURES, *BINARY_MEASURES)
+
+# --- pooling methods ---------------------------------------------------------------------------
+
+#: tau² estimators (metafor ``rma(method=)``), in the order ``meta --help`` lists them
+TAU2_ESTIMATORS = _table(
+    Code("DL", "DerSimonian–Laird", "the DerSimonian–Laird estimator", ("dersimonian1986",)),
+    Code("REML", "REML", "the restricted maximum-likelihood (REML) estimator",
+         ("viechtbauer2005",)),
+    Code("PM", "Paule–Mandel", "the Paule–Mandel estimator", ("paule1982",)),
+    Code("ML", "ML", "the maximum-likelihood estimator", ("viechtbauer2005",)),
+    Code("HE", "Hedges", "the Hedges estimator", ("hedges1985",)),
+    Code("SJ", "Sidik–Jonkman", "the Sidik–Jonkman estimator", ("sidik2005",)),
+    Code("HS", "Hunter–Schmidt", "the Hunter–Schmidt estimator", ("hunter2004",)),
+    Code("EB", "empirical Bayes", "the empirical Bayes estimator", ("morris1983",)),
+)  # fmt: skip
+TAU2_METHODS = tuple(TAU2_ESTIMATORS)
+#: the common-effect (inverse-variance) model
+COMMON_EFFECT = Code(
+    "FE", "common effect", "a common-effect (inverse-variance) model", ("hedges1985",)
+)
+#: inverse-variance models (``rma``): FE and the tau² estimators
+RMA_METHODS = (COMMON_EFFECT.code, *TAU2_METHODS)
+#: 2×2-table methods (binary measures only, z-based intervals only)
+TABLE_METHODS = _table(
+    Code("MH", "Mantel–Haenszel", "the Mantel–Haenszel method"),
+    Code("PETO", "Peto", "the Peto method"),
+)
+POOLING_METHODS = {COMMON_EFFECT.code: COMMON_EFFECT, **TAU2_ESTIMATORS, **TABLE_METHODS}
+#: review.yml ``analysis.model`` (random: the tau² estimator of ``tau2_method``; common: FE)
+MODELS = ("random", "common")
+
+# --- confidence-interval methods ---------------------------------------------------------------
+
+CI_METHODS_TABLE = _table(
+    Code("z", "z", "the normal distribution (Wald-type intervals and z tests)"),
+    Code("knha", "Knapp–Hartung",
+         "the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 degrees of freedom)",
+         ("knapp2003", "inthout2014")),
+    Code("adhoc", "modified Knapp–Hartung",
+         "the modified Hartung–Knapp–Sidik–Jonkman method (variance factor truncated at 1)",
+         ("knapp2003", "rover2015")),
+)  # fmt: skip
+CI_METHODS = tuple(CI_METHODS_TABLE)
+#: other spellings accepted where a CI method enters, and the code they stand for
+CI_ALIASES = {"hksj": "knha"}
+#: CI methods with the Knapp–Hartung variance factor and t quantiles
+T_CI_METHODS = ("knha", "adhoc")
+
+
+def normalize_ci_method(value: str) -> str:
+    """The CI code for a user's spelling (``hksj`` -> ``knha``); other values pass unchanged,
+    to be checked against :data:`CI_METHODS` where they enter."""
+    return CI_ALIASES.get(value, value)
+
+
+# --- sensitivity analyses ----------------------------------------------------------------------
+
+#: review.yml ``analysis.sensitivity``; ``phrase`` is the description in the methods text
+SENSITIVITY_ANALYSES_TABLE = _table(
+    Code("leave_one_out", "leave one out", "leaving out one trial at a time"),
+    Code("exclude_high_risk", "exclude high risk",
+         "excluding trials at high overall risk of bias"),
+    Code("alternative_estimators", "alternative estimators",
+         "alternative estimators of τ² and the Hartung–Knapp method"),
+    Code("common_effect", "common effect", "a common-effect model"),
+)  # fmt: skip
+SENSITIVITY_ANALYSES = tuple(SENSITIVITY_ANALYSES_TABLE)
+
+# --- risk of bias (RoB 2) ----------------------------------------------------------------------
+
+ROB_DOMAINS_TABLE = _table(
+    Code("d1", "Randomisation process"),
+    Code("d2", "Deviations from intended interventions"),
+    Code("d3", "Missing outcome data"),
+    Code("d4", "Measurement of the outcome"),
+    Code("d5", "Selection of the reported result"),
+)
+ROB_DOMAINS = tuple(ROB_DOMAINS_TABLE)
+#: the judgements risk_of_bias.csv may hold (normalised spelling), best first
+ROB_JUDGEMENTS_TABLE = _table(
+    Code("low", "Low risk"),
+    Code("some concerns", "Some concerns"),
+    Code("high", "High risk"),
+)
+ROB_LEVELS = tuple(ROB_JUDGEMENTS_TABLE)
+#: judgements a figure can show: the data's plus "no information" (robvis)
+ROB_DISPLAY_JUDGEMENTS = (*ROB_LEVELS, "no information")
+
+# --- GRADE -------------------------------------------------------------------------------------
+
+#: GRADE domains that grade.yml may set (reasons for rating down)
+GRADE_DOMAINS_TABLE = _table(
+    Code("risk_of_bias", "Risk of bias"),
+    Code("inconsistency", "Inconsistency"),
+    Code("indirectness", "Indirectness"),
+    Code("imprecision", "Imprecision"),
+    Code("publication_bias", "Publication bias"),
+)
+GRADE_DOMAINS = tuple(GRADE_DOMAINS_TABLE)
