@@ -10,6 +10,8 @@ import html
 import math
 import re
 
+from analysis import vocabulary
+
 MINUS = "\u2212"
 MISSING = "NA"
 
@@ -258,49 +260,22 @@ def escape_html(text) -> str:
 
 # --- the one lookup table: method -> phrase and citation key (report/references.bib) -------
 
-#: tau² estimator (metafor code) -> (phrase for the methods text, BibTeX keys)
+#: The lookups below are views of :mod:`analysis.vocabulary` in the shape templates use:
+#: code -> (phrase for the methods text, BibTeX keys).
 ESTIMATORS = {
-    "FE": ("a common-effect (inverse-variance) model", ["hedges1985"]),
-    "DL": ("the DerSimonian–Laird estimator", ["dersimonian1986"]),
-    "REML": ("the restricted maximum-likelihood (REML) estimator", ["viechtbauer2005"]),
-    "ML": ("the maximum-likelihood estimator", ["viechtbauer2005"]),
-    "PM": ("the Paule–Mandel estimator", ["paule1982"]),
-    "EB": ("the empirical Bayes estimator", ["morris1983"]),
-    "HE": ("the Hedges estimator", ["hedges1985"]),
-    "SJ": ("the Sidik–Jonkman estimator", ["sidik2005"]),
-    "HS": ("the Hunter–Schmidt estimator", ["hunter2004"]),
+    c.code: (c.phrase, list(c.cites))
+    for c in (vocabulary.COMMON_EFFECT, *vocabulary.TAU2_ESTIMATORS.values())
 }
-
 #: CI method (public ``ci_method``) -> (phrase, BibTeX keys)
-CI_METHODS = {
-    "z": ("the normal distribution (Wald-type intervals and z tests)", []),
-    "knha": (
-        "the Hartung–Knapp–Sidik–Jonkman method (t distribution with k − 1 degrees of freedom)",
-        ["knapp2003", "inthout2014"],
-    ),
-    "adhoc": (
-        "the modified Hartung–Knapp–Sidik–Jonkman method (variance factor truncated at 1)",
-        ["knapp2003", "rover2015"],
-    ),
-}
-
-#: effect measure -> (plural phrase for the methods text, BibTeX keys)
+CI_METHODS = {c.code: (c.phrase, list(c.cites)) for c in vocabulary.CI_METHODS_TABLE.values()}
+#: effect measure of a review -> (plural phrase for the methods text, BibTeX keys)
 MEASURES = {
-    "SMD": ("standardized mean differences (Hedges' g)", ["hedges1981"]),
-    "MD": ("mean differences", []),
-    "RR": ("risk ratios", []),
-    "OR": ("odds ratios", []),
-    "RD": ("risk differences", []),
+    code: (vocabulary.MEASURES[code].phrase, list(vocabulary.MEASURES[code].cites))
+    for code in vocabulary.REVIEW_MEASURES
 }
-
-
 #: effect measure -> its name where a table's footnote spells out the abbreviation
 MEASURE_ABBREVIATIONS = {
-    "SMD": "standardized mean difference",
-    "MD": "mean difference",
-    "RR": "risk ratio",
-    "OR": "odds ratio",
-    "RD": "risk difference",
+    code: vocabulary.MEASURES[code].name for code in vocabulary.REVIEW_MEASURES
 }
 
 
@@ -379,12 +354,7 @@ COLUMN_NAMES = {
 }
 
 #: review.yml analysis.sensitivity -> its description in the methods text
-SENSITIVITY_NAMES = {
-    "leave_one_out": "leaving out one trial at a time",
-    "exclude_high_risk": "excluding trials at high overall risk of bias",
-    "alternative_estimators": "alternative estimators of τ² and the Hartung–Knapp method",
-    "common_effect": "a common-effect model",
-}
+SENSITIVITY_NAMES = {c.code: c.phrase for c in vocabulary.SENSITIVITY_ANALYSES_TABLE.values()}
 
 
 def column_name(column: str) -> str:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from analysis import vocabulary
 from analysis.figures.rob import rob_for_outcome
 from analysis.figures.scale import (
     MEASURE_NAMES,
@@ -178,7 +179,7 @@ def _heterogeneity_text(res: dict, digits: int) -> str:
 
 def _overall_text(pooled: dict) -> str:
     """ "Test for overall effect: z = −2.34 (p = 0.019)" (t with its df for Knapp–Hartung)."""
-    if pooled.get("df") is not None and pooled.get("ci_method") in ("knha", "adhoc"):
+    if pooled.get("df") is not None and pooled.get("ci_method") in vocabulary.T_CI_METHODS:
         stat = f"t = {fmt_num(pooled['stat'], 2)}, df = {fmt_num(pooled['df'], 0)}"
     else:
         stat = f"z = {fmt_num(pooled['stat'], 2)}"
@@ -211,10 +212,10 @@ def _model_phrase(pooled: dict) -> str:
 
 def _ci_phrase(pooled: dict) -> str:
     """How the pooled CI was made, when it is not the normal (z) interval."""
-    return {
-        "knha": " with the Knapp–Hartung confidence interval",
-        "adhoc": " with the modified Knapp–Hartung confidence interval",
-    }.get(pooled.get("ci_method"), "")
+    method = pooled.get("ci_method")
+    if method not in vocabulary.T_CI_METHODS:
+        return ""
+    return f" with the {vocabulary.CI_METHODS_TABLE[method].label} confidence interval"
 
 
 def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols, subgroups) -> list[Row]:

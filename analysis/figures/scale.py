@@ -14,39 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from analysis import vocabulary
 from analysis.text import fmt_num
 
-RATIO_MEASURES = ("RR", "OR")
-MEASURE_NAMES = {
-    "SMD": "Std. mean difference",
-    "MD": "Mean difference",
-    "RR": "Risk ratio",
-    "OR": "Odds ratio",
-    "RD": "Risk difference",
-    "GEN": "Effect size",
-}
+#: the measure's name on an axis or in a legend
+MEASURE_NAMES = {code: m.label for code, m in vocabulary.MEASURES.items()}
 #: the measure's name inside a sentence (captions, alt text)
-MEASURE_PHRASES = {
-    "SMD": "standardized mean difference",
-    "MD": "mean difference",
-    "RR": "risk ratio",
-    "OR": "odds ratio",
-    "RD": "risk difference",
-    "GEN": "effect size",
-}
-METHOD_NAMES = {
-    "FE": "common effect",
-    "DL": "DerSimonian–Laird",
-    "REML": "REML",
-    "PM": "Paule–Mandel",
-    "ML": "ML",
-    "HE": "Hedges",
-    "SJ": "Sidik–Jonkman",
-    "HS": "Hunter–Schmidt",
-    "EB": "empirical Bayes",
-    "MH": "Mantel–Haenszel",
-    "PETO": "Peto",
-}
+MEASURE_PHRASES = {code: m.name for code, m in vocabulary.MEASURES.items()}
+#: the pooling method's name in a legend or caption
+METHOD_NAMES = {code: m.label for code, m in vocabulary.POOLING_METHODS.items()}
 #: Nice ratio tick values; the axis picks those inside its limits.
 RATIO_TICKS = (
     0.001,
@@ -75,7 +51,7 @@ NULL_MARGIN = 0.2
 
 
 def is_ratio(measure: str) -> bool:
-    return measure in RATIO_MEASURES
+    return measure in vocabulary.RATIO_MEASURES
 
 
 def display(value, measure: str):

@@ -21,6 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import LoadFlags
 
+from analysis import vocabulary
+
 FONT_FAMILY = "DejaVu Sans"
 FONT_SIZE = 7.0
 SMALL_SIZE = 6.0
@@ -45,7 +47,7 @@ PI_COLOUR = "#b2182b"
 IMPUTED_COLOUR = "#b2182b"
 
 #: RoB 2 judgments in display order, with robvis colours and the colour-free symbol.
-ROB_JUDGMENTS = ("low", "some concerns", "high", "no information")
+ROB_JUDGMENTS = vocabulary.ROB_DISPLAY_JUDGEMENTS
 ROB_COLOURS = {
     "low": "#02C100",
     "some concerns": "#E2DF07",
@@ -54,18 +56,12 @@ ROB_COLOURS = {
 }
 ROB_SYMBOLS = {"low": "+", "some concerns": "\u2212", "high": "\u00d7", "no information": "?"}
 ROB_LABELS = {
-    "low": "Low risk",
-    "some concerns": "Some concerns",
-    "high": "High risk",
+    **{code: j.label for code, j in vocabulary.ROB_JUDGEMENTS_TABLE.items()},
     "no information": "No information",
 }
-ROB_DOMAINS = ("d1", "d2", "d3", "d4", "d5")
+ROB_DOMAINS = vocabulary.ROB_DOMAINS
 ROB_DOMAIN_NAMES = {
-    "d1": "Randomisation process",
-    "d2": "Deviations from intended interventions",
-    "d3": "Missing outcome data",
-    "d4": "Measurement of the outcome",
-    "d5": "Selection of the reported result",
+    **{code: d.label for code, d in vocabulary.ROB_DOMAINS_TABLE.items()},
     "overall": "Overall",
 }
 
