@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 
+from analysis.data.reading import normalise_header
 from analysis.errors import AnalysisError, DataError, Problem
 from analysis.meta_input import read_meta_csv
 from analysis.public import pooled_to_public, to_public
@@ -193,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         raise AnalysisError(problem)
     if not 0 < args.level < 100:
         raise AnalysisError(f"--level must lie between 0 and 100; got {args.level:g}")
-    data = read_meta_csv(args.file, args.measure)
+    data = read_meta_csv(args.file, args.measure, keep=(args.subgroup or "", *args.moderator))
     result = fit(data, args.method, args.ci, args.level / 100)
     extra = secondary(args, data, result)
     if args.json:
@@ -206,17 +207,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _extra_column(data, column: str) -> list[str]:
-    """A CSV column beyond the contract's, every cell filled (DataError names the cell)."""
-    if column not in data.extra:
-        available = ", ".join(data.extra) or "none"
+    """A CSV column beyond the contract's, every cell filled (DataError names the cell).
+    The name is matched as the CSV reader matches headers (case-insensitively)."""
+    name = normalise_header(column)
+    if name not in data.extra:
+        available = ", ".join(data.extra_columns) or "none"
         raise DataError(
             Problem(
                 data.path, 1, column, column, f"a column of the CSV (extra columns: {available})"
             )
         )
-    values = data.extra[column]
+    values = data.extra[name]
     empty = [
-        Problem(data.path, i + 2, column, "", "a value") for i, v in enumerate(values) if not v
+        Problem(data.path, int(row), column, "", "a value")
+        for row, v in zip(data.rows, values, strict=True)
+        if not v
     ]
     if empty:
         raise DataError(empty)

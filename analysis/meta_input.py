@@ -6,19 +6,24 @@ Columns by data type (arm 1 = intervention, arm 2 = control):
 * binary (RR, OR, RD):  ``study, events1, n1, events2, n2``
 * generic (GEN):        ``study, yi, vi``
 
-Further columns are kept as text (moderators, subgroup labels). Every problem is reported with
-the file, the row as a spreadsheet shows it (header = row 1), the column and the value.
+Further columns are kept as text (moderators, subgroup labels). The file is read by the one CSV
+reader of the builder (:class:`analysis.data.reading.CsvRows`: delimiter, decimal comma,
+case-insensitive headers, repeated columns, extra cells, NUL bytes) and every cell is checked by
+the builder's rules (:mod:`analysis.data.validation`), streamed row by row into arrays. Every
+problem is reported with the file, the row as a spreadsheet shows it (header = row 1), the
+column and the value.
 """
 
 from __future__ import annotations
 
-import csv
-import math
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from analysis.data import validation
+from analysis.data.reading import CsvRows, normalise_header
 from analysis.errors import DataError, Problem
 from analysis.stats import effect_sizes
 
@@ -30,18 +35,20 @@ COLUMNS = {
     "RD": ("events1", "n1", "events2", "n2"),
     "GEN": ("yi", "vi"),
 }
-COUNT_COLUMNS = ("n1", "n2", "events1", "events2")
 
 
 @dataclass(frozen=True)
 class MetaInput:
-    """The studies of one CSV: labels, the contract's numeric columns, and extra columns."""
+    """The studies of one CSV: labels, the contract's numeric columns, extra columns (those
+    asked for), the spreadsheet row of each study and the names of every extra column."""
 
     path: str
     measure: str
     study: list[str]
     values: dict[str, np.ndarray]
     extra: dict[str, list[str]]
+    rows: np.ndarray
+    extra_columns: tuple[str, ...] = ()
 
     @property
     def k(self) -> int:
@@ -58,96 +65,73 @@ class MetaInput:
         return effect_sizes.binary(self.measure, v["events1"], v["n1"], v["events2"], v["n2"])
 
 
-def _number(text: str, file: str, row: int, column: str, problems: list[Problem]):
-    try:
-        value = float(text.strip())
-    except ValueError:
-        problems.append(Problem(file, row, column, text, "a number"))
-        return math.nan
-    if not math.isfinite(value):
-        problems.append(Problem(file, row, column, text, "a finite number"))
-        return math.nan
-    return value
+def _row_values(cells: validation.Cells, row, measure: str) -> dict[str, float | None]:
+    """The contract's cells of one row, each by the builder's rule for that kind of cell
+    (arm sizes before the events they bound)."""
+    out: dict[str, float | None] = {}
+    for column in sorted(COLUMNS[measure], key=lambda c: not c.startswith("n")):
+        if column in ("n1", "n2"):
+            out[column] = validation.arm_size(cells, row, column)
+        elif column in ("events1", "events2"):
+            out[column] = validation.events(cells, row, column, out[f"n{column[-1]}"])
+        elif column in ("sd1", "sd2"):
+            out[column] = validation.standard_deviation(cells, row, column, required=True)
+        elif column == "vi":
+            out[column] = validation.sampling_variance(cells, row, column)
+        else:
+            out[column] = cells.number(row, column, required=True)
+    return out
 
 
-def _check_row(values: dict[str, float], file: str, row: int, problems: list[Problem]) -> None:
-    """Range checks on one row; ``values`` holds the numbers that parsed."""
-    for column in COUNT_COLUMNS:
-        if column in values and values[column] != int(values[column]):
-            problems.append(Problem(file, row, column, values[column], "a whole number"))
-    continuous = "sd1" in values or "sd2" in values or "mean1" in values or "mean2" in values
-    for arm in ("1", "2"):
-        n = values.get(f"n{arm}")
-        if n is not None and n < (2 if continuous else 1):
-            expected = "at least 2 participants" if continuous else "at least 1 participant"
-            problems.append(Problem(file, row, f"n{arm}", n, expected))
-        sd = values.get(f"sd{arm}")
-        if sd is not None and sd <= 0:
-            problems.append(Problem(file, row, f"sd{arm}", sd, "an SD > 0"))
-        events = values.get(f"events{arm}")
-        if events is not None and events < 0:
-            problems.append(Problem(file, row, f"events{arm}", events, "0 or more events"))
-        elif events is not None and n is not None and events > n:
-            problems.append(
-                Problem(file, row, f"events{arm}", events, f"at most n{arm} = {n:g} events")
-            )
-    if "vi" in values and values["vi"] <= 0:
-        problems.append(Problem(file, row, "vi", values["vi"], "a sampling variance > 0"))
+def read_meta_csv(path: str | Path, measure: str, keep: tuple[str, ...] | None = None) -> MetaInput:
+    """Read and validate one CSV; raises :class:`DataError` listing every problem.
 
-
-def read_meta_csv(path: str | Path, measure: str) -> MetaInput:
-    """Read and validate one CSV; raises :class:`DataError` listing every problem."""
+    ``keep`` names the extra columns to keep as text (default: all of them)."""
     file = str(path)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
+        reader = CsvRows(Path(path), source=file)
     except FileNotFoundError:
         raise DataError(Problem(file, None, None, None, "an existing CSV file")) from None
-    except UnicodeDecodeError as error:
-        raise DataError(Problem(file, None, None, str(error), "UTF-8 text")) from None
-    # Blank trailing (or interspersed) rows are ignored; row numbers stay the spreadsheet's.
-    numbered = [(i + 1, r) for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
-    if not numbered:
-        raise DataError(Problem(file, None, None, "", "a header row and at least one study"))
-    _, header = numbered[0]
-    header = [h.strip() for h in header]
-    required = ("study", *COLUMNS[measure])
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise DataError(
-            [Problem(file, 1, c, None, f"a column '{c}' for measure {measure}") for c in missing]
-        )
-    if len(numbered) == 1:
+    with reader:
+        header = reader.header_table()
+        problems = validation.Problems()
+        cells = validation.Cells(header, problems)
+        required = ("study", *COLUMNS[measure])
+        if not cells.require_columns(required):
+            problems.raise_errors()
+        extra_columns = tuple(c for c in header.columns if c not in required)
+        wanted = extra_columns if keep is None else tuple(normalise_header(c) for c in keep)
+        extra = {c: [] for c in extra_columns if c in wanted}
+        study: list[str] = []
+        numbers = {c: array("d") for c in COLUMNS[measure]}
+        rows = array("q")
+        seen: set[str] = set()
+        repeated: list = []
+        for row in reader:
+            label = cells.text(row, "study")
+            if label is not None and label in seen:
+                repeated.append(row)
+            seen.add(label)
+            study.append(label or "")
+            rows.append(row.number)
+            for column, value in _row_values(cells, row, measure).items():
+                numbers[column].append(np.nan if value is None else value)
+            for column, values in extra.items():
+                values.append(row.get(column))
+        del seen
+        problems.errors[:0] = reader.problems
+    if repeated:
+        first: dict[str, int] = {}
+        for label, number in zip(study, rows, strict=True):
+            first.setdefault(label, number)
+        for row in repeated:
+            label = row.get("study")
+            cells.bad(row, "study", f"a unique label (also row {first[label]})")
+    problems.errors.sort(key=lambda p: p.row or 0)
+    problems.raise_errors()
+    if not study:
         raise DataError(Problem(file, None, None, "", "at least one study row below the header"))
-    problems: list[Problem] = []
-    index = {name: header.index(name) for name in header}
-    study: list[str] = []
-    columns: dict[str, list[float]] = {c: [] for c in COLUMNS[measure]}
-    extra = {c: [] for c in header if c not in required}
-    seen: dict[str, int] = {}
-    for row_number, cells in numbered[1:]:
-        cells = cells + [""] * (len(header) - len(cells))
-        label = cells[index["study"]].strip()
-        if not label:
-            problems.append(Problem(file, row_number, "study", label, "a study label"))
-        elif label in seen:
-            problems.append(
-                Problem(
-                    file, row_number, "study", label, f"a unique label (also row {seen[label]})"
-                )
-            )
-        seen.setdefault(label, row_number)
-        study.append(label)
-        values = {}
-        for column in COLUMNS[measure]:
-            values[column] = _number(cells[index[column]], file, row_number, column, problems)
-            columns[column].append(values[column])
-        _check_row(
-            {c: v for c, v in values.items() if not math.isnan(v)}, file, row_number, problems
-        )
-        for column in extra:
-            extra[column].append(cells[index[column]].strip())
-    if problems:
-        raise DataError(problems)
-    arrays = {c: np.asarray(v, dtype=float) for c, v in columns.items()}
-    return MetaInput(file, measure, study, arrays, extra)
+    arrays = {c: np.frombuffer(v, dtype=float) for c, v in numbers.items()}
+    return MetaInput(
+        file, measure, study, arrays, extra, np.frombuffer(rows, dtype=np.int64), extra_columns
+    )

@@ -147,15 +147,35 @@ BAD_CSVS = [
     ("study,n1,mean1,sd1,n2,mean2,sd2\nA,10,abc,1,10,2,1\n", "row 2, column 'mean1': 'abc'", "SMD"),
     (
         "study,n1,mean1,sd1,n2,mean2,sd2\nA,10,1,1,10,2,1\nB,10,1,-2,10,2,1\n",
-        "row 3, column 'sd1': -2",
+        "row 3, column 'sd1': '-2' — expected a number greater than 0",
         "MD",
     ),
-    ("study,yi,vi\nA,0.1,0.02\nB,0.2,-0.01\n", "row 3, column 'vi': -0.01", "GEN"),
-    ("study,n1,mean1,sd1,n2,mean2,sd2\nA,1,1,1,10,2,1\n", "row 2, column 'n1': 1", "SMD"),
-    ("study,events1,n1,events2,n2\nA,12,10,2,10\n", "row 2, column 'events1': 12", "OR"),
+    (
+        "study,yi,vi\nA,0.1,0.02\nB,0.2,-0.01\n",
+        "row 3, column 'vi': '-0.01' — expected a number greater than 0",
+        "GEN",
+    ),
+    (
+        "study,n1,mean1,sd1,n2,mean2,sd2\nA,1,1,1,10,2,1\n",
+        "row 2, column 'n1': '1' — expected a whole number of at least 2",
+        "SMD",
+    ),
+    (
+        "study,events1,n1,events2,n2\nA,12,10,2,10\n",
+        "row 2, column 'events1': '12' — expected at most 10",
+        "OR",
+    ),
     ("study,yi,vi\nA,0.1,0.02\nA,0.2,0.01\n", "row 3, column 'study': 'A'", "GEN"),
     ("", "a header row", "GEN"),
     ("study,yi,vi\n\n", "at least one study", "GEN"),
+    # the builder's CSV rules: one reader for build, check and meta
+    (
+        "study,yi,yi,vi\nA,0.1,0.1,0.02\n",
+        "row 1, column 'yi': 'yi' — expected unique column",
+        "GEN",
+    ),
+    ("study,yi,vi\nA,0.1,0.02,7\n", "row 2: '7' — expected at most 3 cells per row", "GEN"),
+    ("study,yi,vi\nA,0.1,0.02\nB,0.\x002,0.01\n", "row 3: 'a NUL byte'", "GEN"),
 ]
 
 
@@ -165,6 +185,15 @@ def test_bad_csv_names_file_row_column_value(tmp_path, capsys, text, message, me
     err = meta_error(capsys, path, "--measure", measure)
     assert str(path) in err and message in err
     assert "Traceback" not in err
+
+
+def test_headers_match_case_insensitively_and_semicolon_files_read_as_in_build(tmp_path, capsys):
+    plain = write(tmp_path, "study,yi,vi\nA,0.1,0.02\nB,0.3,0.01\n")
+    assert main(["meta", str(plain), "--measure", "GEN", "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    (tmp_path / "upper.csv").write_text("Study;YI;VI\nA;0,1;0,02\nB;0,3;0,01\n", encoding="utf-8")
+    assert main(["meta", str(tmp_path / "upper.csv"), "--measure", "GEN", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == expected
 
 
 def test_bad_csv_from_a_real_process_has_no_traceback(tmp_path):

@@ -83,6 +83,16 @@ def test_not_utf8_is_reported(tmp_path):
     assert check_exit_code(data) == 2
 
 
+def test_nul_byte_is_reported_as_meta_reports_it(tmp_path):
+    data = copy_example(tmp_path)
+    path = data / "outcomes.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2] + b"\x00"
+    path.write_bytes(b"\n".join(lines))
+    problem = next(p for p in problems_of(data) if p.file == "outcomes.csv")
+    assert "NUL" in problem.expected and problem.row == 3
+
+
 def _write_workbook(data, name="review.xlsx", tables=TABLES):
     book = openpyxl.Workbook()
     book.remove(book.active)

@@ -37,9 +37,12 @@ from analysis.data.validation import (
     MISSING,
     Cells,
     Problems,
+    arm_size,
+    events,
     prisma_arithmetic,
     rob2_overall,
     sd_looks_like_se,
+    standard_deviation,
 )
 from analysis.errors import DataError, Problem
 from analysis.paths import DATA_DIR, METHODS_BIB, ROOT
@@ -518,7 +521,7 @@ def _known_study(cells: Cells, row, by_id: dict | None) -> Study | None:
 
 
 def _arm_size(cells: Cells, row, column: str, randomised: int | None) -> int | None:
-    n = cells.integer(row, column, minimum=2)
+    n = arm_size(cells, row, column)
     if n is not None and randomised is not None and n > randomised:
         cells.bad(row, column, f"at most {randomised}, the arm size in studies.csv")
         return None
@@ -552,8 +555,8 @@ def _outcome_data(
         if spec is None:
             continue
         if spec.is_binary:
-            e1 = _events(cells, row, "events1", n1)
-            e2 = _events(cells, row, "events2", n2)
+            e1 = events(cells, row, "events1", n1)
+            e2 = events(cells, row, "events2", n2)
             if None in (study, n1, n2, e1, e2):
                 continue
             rows.append(
@@ -582,22 +585,14 @@ def _outcome_data(
     return rows
 
 
-def _events(cells: Cells, row, column: str, n: int | None) -> int | None:
-    events = cells.integer(row, column, minimum=0)
-    if events is not None and n is not None and events > n:
-        cells.bad(row, column, f"at most {n}, the number of patients in the arm")
-        return None
-    return events
-
-
 def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
     """(mean, sd, Conversion | None) for one arm, or None after recording the problems."""
     col = {f: f"{f}{arm}" for f in ARM_FIELDS}
     errors_before = len(cells.problems.errors)
     v = {
         "mean": cells.number(row, col["mean"]),
-        "sd": cells.number(row, col["sd"], positive=True),
-        "se": cells.number(row, col["se"], positive=True),
+        "sd": standard_deviation(cells, row, col["sd"]),
+        "se": standard_deviation(cells, row, col["se"]),
         "ci_lower": cells.number(row, col["ci_lower"]),
         "ci_upper": cells.number(row, col["ci_upper"]),
         "median": cells.number(row, col["median"]),
@@ -697,7 +692,7 @@ def _adverse_events(table: Table | None, by_id: dict, problems: Problems) -> lis
     if not cells.require_columns(ADVERSE_COLUMNS):
         return []
     _warn_unknown_columns(table, (*ADVERSE_COLUMNS, "notes"), problems)
-    events, seen = [], set()
+    records, seen = [], set()
     for row in table.rows:
         study = _known_study(cells, row, by_id)
         name = cells.text(row, "event")
@@ -710,12 +705,12 @@ def _adverse_events(table: Table | None, by_id: dict, problems: Problems) -> lis
         serious = cells.boolean(row, "serious")
         n1 = _arm_size(cells, row, "n1", study.n1 if study else None)
         n2 = _arm_size(cells, row, "n2", study.n2 if study else None)
-        e1 = _events(cells, row, "events1", n1)
-        e2 = _events(cells, row, "events2", n2)
+        e1 = events(cells, row, "events1", n1)
+        e2 = events(cells, row, "events2", n2)
         if None in (study, name, serious, n1, n2, e1, e2):
             continue
-        events.append(AdverseEvent(study.study_id, name, serious, e1, n1, e2, n2, row.number))
-    return events
+        records.append(AdverseEvent(study.study_id, name, serious, e1, n1, e2, n2, row.number))
+    return records
 
 
 def _risk_of_bias(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,15 +86,29 @@ def read_table(data_dir: Path, name: str, workbook: Path | None = None) -> Table
     raise DataError(Problem(f"{name}.csv", None, None, None, f"the table {where}"))
 
 
-def _decode(path: Path) -> str:
+def check_text_file(path: Path, source: str | None = None) -> None:
+    """Raise :class:`DataError` unless ``path`` is UTF-8 text (BOM allowed) without NUL bytes;
+    the message names the file (``source``, default its name) and the line of the bad byte."""
+    source = source or path.name
     raw = path.read_bytes()
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise DataError(
+            Problem(
+                source,
+                raw[:nul].count(b"\n") + 1,
+                None,
+                "a NUL byte",
+                "text without NUL bytes (save the spreadsheet as 'CSV UTF-8')",
+            )
+        )
     try:
-        return raw.decode("utf-8-sig")
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise DataError(
             Problem(
-                path.name,
+                source,
                 line,
                 None,
                 raw[error.start : error.start + 4],
@@ -104,18 +117,63 @@ def _decode(path: Path) -> str:
         ) from None
 
 
-def read_csv(path: Path) -> Table:
-    """Read a CSV file; the delimiter is the more frequent of ``;`` and ``,`` in the header.
+class CsvRows:
+    """The one CSV reader of ``build``, ``check`` and ``meta``: a header and its rows, streamed.
 
-    With ``;`` as delimiter, numbers may use a decimal comma (``decimal_comma`` is set).
+    The delimiter is the more frequent of ``;`` and ``,`` in the header; with ``;`` numbers may
+    use a decimal comma (``decimal_comma``). Header names are normalised
+    (:func:`normalise_header`: case-insensitive); an unnamed or repeated column, and a row with
+    more cells than the header, are problems, collected in ``problems`` while rows are read
+    (:meth:`raise_problems` raises them). Iterating yields one :class:`Row` at a time, so a
+    large file is never held in memory as rows. Use as a context manager. ``source`` names
+    the file in messages (default: its name).
     """
-    text = _decode(path)
-    lines = text.splitlines()
-    header_line = next((line for line in lines if line.strip()), "")
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records = list(enumerate(reader, start=1))
-    return _table(path.name, path, records, decimal_comma=delimiter == ";")
+
+    def header_table(self) -> Table:
+        """The header as a :class:`Table` without rows, for the cell rules of
+        :class:`~analysis.data.validation.Cells`."""
+        return Table(self.source, self.path, self.columns, (), self.decimal_comma)
+
+    def __init__(self, path: Path, source: str | None = None):
+        self.path = Path(path)
+        self.source = source or self.path.name
+        check_text_file(self.path, self.source)
+        self._handle = self.path.open(newline="", encoding="utf-8-sig")
+        header_line = next((line for line in self._handle if line.strip()), "")
+        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+        self.decimal_comma = delimiter == ";"
+        self._handle.seek(0)
+        self._records = _records(csv.reader(self._handle, delimiter=delimiter))
+        self.problems: list[Problem] = []
+        try:
+            self.columns = _header(self.source, self._records, self.problems)
+        except DataError:
+            self._handle.close()
+            raise
+
+    def __iter__(self):
+        return (_row(self.source, self.columns, n, c, self.problems) for n, c in self._records)
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise DataError(self.problems)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def read_csv(path: Path) -> Table:
+    """Read a whole CSV file as a :class:`Table` (the rules: :class:`CsvRows`)."""
+    with CsvRows(path) as reader:
+        rows = tuple(reader)
+    reader.raise_problems()
+    return Table(reader.source, path, reader.columns, rows, reader.decimal_comma)
 
 
 def _sheet_names(workbook: Path) -> tuple[str, ...]:
@@ -155,16 +213,23 @@ def read_sheet(workbook: Path, sheet: str) -> Table:
     return _table(f"{workbook.name}, sheet '{sheet}'", workbook, records, decimal_comma=False)
 
 
-def _table(source: str, path: Path, records: list, decimal_comma: bool) -> Table:
-    records = [(n, [c.strip() for c in cells]) for n, cells in records]
-    records = [(n, cells) for n, cells in records if any(cells)]
-    if not records:
+def _records(records):
+    """(row number, stripped cells) of the non-blank records, numbered as a spreadsheet."""
+    for number, cells in enumerate(records, start=1):
+        cells = [c.strip() for c in cells]
+        if any(cells):
+            yield number, cells
+
+
+def _header(source: str, records, problems: list) -> tuple[str, ...]:
+    """The normalised column names of the first non-blank record (trailing blanks dropped)."""
+    first = next(records, None)
+    if first is None:
         raise DataError(Problem(source, None, None, "", "a header row and data rows"))
-    header_number, header = records[0]
+    header_number, header = first
     columns = [normalise_header(c) for c in header]
     while columns and not columns[-1]:
         columns.pop()
-    problems = []
     seen = set()
     for position, column in enumerate(columns, start=1):
         if not column:
@@ -172,15 +237,24 @@ def _table(source: str, path: Path, records: list, decimal_comma: bool) -> Table
         elif column in seen:
             problems.append(Problem(source, header_number, column, column, "unique column names"))
         seen.add(column)
-    rows = []
-    for number, cells in records[1:]:
-        extra = [c for c in cells[len(columns) :] if c]
-        if extra:
-            problems.append(
-                Problem(source, number, None, extra[0], f"at most {len(columns)} cells per row")
-            )
-        padded = cells + [""] * (len(columns) - len(cells))
-        rows.append(Row(number, dict(zip(columns, padded, strict=False))))
+    return tuple(columns)
+
+
+def _row(source: str, columns: tuple[str, ...], number: int, cells: list, problems: list) -> Row:
+    extra = [c for c in cells[len(columns) :] if c]
+    if extra:
+        problems.append(
+            Problem(source, number, None, extra[0], f"at most {len(columns)} cells per row")
+        )
+    padded = cells + [""] * (len(columns) - len(cells))
+    return Row(number, dict(zip(columns, padded, strict=False)))
+
+
+def _table(source: str, path: Path, records: list, decimal_comma: bool) -> Table:
+    problems: list[Problem] = []
+    records = _records(cells for _, cells in records)
+    columns = _header(source, records, problems)
+    rows = tuple(_row(source, columns, n, c, problems) for n, c in records)
     if problems:
         raise DataError(problems)
-    return Table(source, path, tuple(columns), tuple(rows), decimal_comma)
+    return Table(source, path, columns, rows, decimal_comma)

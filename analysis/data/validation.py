@@ -145,6 +145,35 @@ class Cells:
         return None
 
 
+# -- rules for one arm (build, check and meta alike) ---------------------------------------
+#: the fewest participants an arm may have (an SD needs two observations)
+MIN_ARM_SIZE = 2
+
+
+def arm_size(cells: Cells, row: Row, column: str) -> int | None:
+    """Participants in one arm: a whole number of at least :data:`MIN_ARM_SIZE`."""
+    return cells.integer(row, column, minimum=MIN_ARM_SIZE)
+
+
+def events(cells: Cells, row: Row, column: str, n: int | None) -> int | None:
+    """Patients with the event in one arm: a whole number from 0 to the arm's ``n``."""
+    count = cells.integer(row, column, minimum=0)
+    if count is not None and n is not None and count > n:
+        cells.bad(row, column, f"at most {n}, the number of patients in the arm")
+        return None
+    return count
+
+
+def standard_deviation(cells: Cells, row: Row, column: str, required: bool = False):
+    """An SD (or SE): a number greater than 0."""
+    return cells.number(row, column, required=required, positive=True)
+
+
+def sampling_variance(cells: Cells, row: Row, column: str) -> float | None:
+    """A study's sampling variance: a number greater than 0."""
+    return cells.number(row, column, required=True, positive=True)
+
+
 # -- cross-checks -------------------------------------------------------------------------
 def rob2_overall(domains: Iterable[str]) -> tuple[str, ...]:
     """Overall judgments the RoB 2 algorithm allows for the five domain judgments.
