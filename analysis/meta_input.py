@@ -17,6 +17,7 @@ column and the value.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,48 @@ COLUMNS = {
 }
 
 
+class Labels(Sequence):
+    """Study labels kept compactly (one UTF-8 buffer and offsets, not one object per label),
+    so that a million-row file stays small in memory."""
+
+    def __init__(self) -> None:
+        self._text = bytearray()
+        self._ends = array("q")
+
+    def append(self, label: str) -> None:
+        self._text += label.encode("utf-8")
+        self._ends.append(len(self._text))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = range(len(self))[i]
+        start = self._ends[i - 1] if i else 0
+        return self._text[start : self._ends[i]].decode("utf-8")
+
+    def repeats(self) -> list[tuple[int, int]]:
+        """(index, index of its first occurrence) of every label seen before, in file order.
+
+        Labels are compared by their hashes first (sorted, one array), then exactly."""
+        hashes = np.fromiter((hash(s) for s in self), dtype=np.int64, count=len(self))
+        order = np.argsort(hashes, kind="stable")
+        sorted_hashes = hashes[order]
+        same = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1])
+        candidates = sorted(set(order[same].tolist()) | set(order[same + 1].tolist()))
+        first: dict[str, int] = {}
+        out = []
+        for i in candidates:
+            label = self[i]
+            if label in first:
+                out.append((i, first[label]))
+            else:
+                first[label] = i
+        return out
+
+
 @dataclass(frozen=True)
 class MetaInput:
     """The studies of one CSV: labels, the contract's numeric columns, extra columns (those
@@ -44,7 +87,7 @@ class MetaInput:
 
     path: str
     measure: str
-    study: list[str]
+    study: Sequence[str]
     values: dict[str, np.ndarray]
     extra: dict[str, list[str]]
     rows: np.ndarray
@@ -102,31 +145,23 @@ def read_meta_csv(path: str | Path, measure: str, keep: tuple[str, ...] | None =
         extra_columns = tuple(c for c in header.columns if c not in required)
         wanted = extra_columns if keep is None else tuple(normalise_header(c) for c in keep)
         extra = {c: [] for c in extra_columns if c in wanted}
-        study: list[str] = []
+        study = Labels()
         numbers = {c: array("d") for c in COLUMNS[measure]}
         rows = array("q")
-        seen: set[str] = set()
-        repeated: list = []
         for row in reader:
             label = cells.text(row, "study")
-            if label is not None and label in seen:
-                repeated.append(row)
-            seen.add(label)
             study.append(label or "")
             rows.append(row.number)
             for column, value in _row_values(cells, row, measure).items():
                 numbers[column].append(np.nan if value is None else value)
             for column, values in extra.items():
                 values.append(row.get(column))
-        del seen
         problems.errors[:0] = reader.problems
-    if repeated:
-        first: dict[str, int] = {}
-        for label, number in zip(study, rows, strict=True):
-            first.setdefault(label, number)
-        for row in repeated:
-            label = row.get("study")
-            cells.bad(row, "study", f"a unique label (also row {first[label]})")
+    for i, first in study.repeats():
+        if study[i]:
+            problems.error(
+                file, rows[i], "study", study[i], f"a unique label (also row {rows[first]})"
+            )
     problems.errors.sort(key=lambda p: p.row or 0)
     problems.raise_errors()
     if not study:
