@@ -35,21 +35,24 @@ from analysis.data.schema import (
 )
 from analysis.data.validation import (
     MISSING,
+    REVIEW_FILE,
     Cells,
     Problems,
     arm_size,
+    check_analysis_columns,
+    check_completeness,
     events,
     prisma_arithmetic,
     rob2_overall,
-    sd_looks_like_se,
     standard_deviation,
+    warn_change_scores,
+    warn_sd_like_se,
 )
 from analysis.errors import DataError, Problem
 from analysis.paths import DATA_DIR, METHODS_BIB, ROOT
 from analysis.vocabulary import (
     CI_ALIASES,
     CI_METHODS,
-    CONTINUOUS_MEASURES,
     GRADE_DOMAINS,
     MODELS,
     ROB_DOMAINS,
@@ -58,7 +61,6 @@ from analysis.vocabulary import (
 )
 from analysis.vocabulary import REVIEW_MEASURES as MEASURES
 
-REVIEW_FILE = "review.yml"
 PRISMA_FILE = "prisma.yml"
 GRADE_FILE = "grade.yml"
 BIB_FILE = "references.bib"
@@ -132,12 +134,12 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
             inputs.append(data_dir / name)
 
     if tables["studies"] is not None:
-        _check_analysis_columns(
+        check_analysis_columns(
             settings.analysis, tables["studies"], studies, outcome_data, problems
         )
-    _check_completeness(tables, studies, specs, rob, problems)
-    _warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
-    _warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
+    check_completeness(tables, studies, specs, rob, problems)
+    warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
+    warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
     _warn_bibliography(bib_keys, outcome_data, tables["outcomes"], problems)
     problems.raise_errors()
 
@@ -874,111 +876,7 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
     return keys
 
 
-# -- cross-file checks and warnings -------------------------------------------------------
-def _check_analysis_columns(
-    settings: AnalysisSettings, table: Table, studies, outcome_data, problems
-) -> None:
-    """The subgroup and moderator columns exist (moderators numeric) and are filled in for
-    every study that contributes outcome data (the analyses need a value per study)."""
-    contributing = {r.study_id for r in outcome_data}
-    rows = {row.number: row for row in table.rows}
-    for path, names, numeric in (
-        ("analysis.subgroups", settings.subgroups, False),
-        ("analysis.moderators", settings.moderators, True),
-    ):
-        for name in names:
-            if name not in table.columns:
-                problems.error(REVIEW_FILE, None, path, name, "a column of studies.csv")
-                continue
-            if numeric and not all(
-                isinstance(s.get(name), (int, float)) or s.get(name) is None for s in studies
-            ):
-                problems.error(REVIEW_FILE, None, path, name, "a numeric column of studies.csv")
-            for study in studies:
-                value = study.get(name)
-                if study.study_id in contributing and (
-                    value is None or str(value).strip().lower() in MISSING
-                ):
-                    problems.error(
-                        table.source,
-                        study.row,
-                        name,
-                        rows[study.row].get(name),
-                        f"a value: {path} in {REVIEW_FILE} names this column and "
-                        f"{study.study_id} contributes outcome data",
-                    )
-
-
-def _check_completeness(tables, studies, specs, rob, problems: Problems) -> None:
-    """An error for a declared outcome without rows in outcomes.csv (nothing to pool); a
-    warning for a study without a RoB 2 assessment."""
-    if tables["outcomes"] is not None and "outcome" in tables["outcomes"].columns:
-        with_rows = {row.get("outcome") for row in tables["outcomes"].rows}
-        for oid in specs:
-            if oid not in with_rows:
-                problems.error(
-                    REVIEW_FILE,
-                    None,
-                    "outcomes",
-                    oid,
-                    f"an outcome with rows in {tables['outcomes'].source} (no study reports "
-                    "it, so there is nothing to pool)",
-                )
-    if tables["risk_of_bias"] is not None:
-        assessed = {r.study_id for r in rob}
-        for study in studies:
-            if study.study_id not in assessed:
-                problems.warn(
-                    tables["risk_of_bias"].source,
-                    None,
-                    "study_id",
-                    study.study_id,
-                    "a RoB 2 row for every study",
-                )
-
-
-def _warn_sd_like_se(outcome_data, specs, table, problems: Problems) -> None:
-    for oid, spec in specs.items():
-        if spec.measure not in CONTINUOUS_MEASURES:
-            continue
-        rows = [r for r in outcome_data if r.outcome == oid]
-        for r in rows:
-            others = [s for o in rows if o.study_id != r.study_id for s in (o.sd1, o.sd2)]
-            for arm, sd, n in ((1, r.sd1, r.n1), (2, r.sd2, r.n2)):
-                typical = sd_looks_like_se(sd, n, others)
-                if typical is not None and not any(c.arm == arm for c in r.conversions):
-                    problems.warn(
-                        table.source,
-                        r.row,
-                        f"sd{arm}",
-                        sd,
-                        f"an SD, but it looks like a standard error: the other studies' SDs are "
-                        f"about {typical:.3g} and {sd:g} × √{n} = {sd * n**0.5:.3g} "
-                        f"(if it is an SE, enter it in se{arm})",
-                    )
-
-
-def _warn_change_scores(outcome_data, specs, table, problems: Problems) -> None:
-    """Warn when an SMD outcome mixes change-from-baseline and final values.
-
-    References
-    ----------
-    Cochrane Handbook for Systematic Reviews of Interventions, version 6.5 (2024), section
-    10.5.2: change scores and final values should not be combined as SMDs.
-    """
-    for oid, spec in specs.items():
-        rows = [r for r in outcome_data if r.outcome == oid]
-        changes = [r for r in rows if r.change]
-        if spec.measure == "SMD" and changes and len(changes) < len(rows):
-            for r in changes:
-                problems.warn(
-                    table.source,
-                    r.row,
-                    "change",
-                    "yes",
-                    f"final values as in the other rows of '{oid}': change from baseline and "
-                    "final values should not be mixed in an SMD (Cochrane Handbook 10.5.2)",
-                )
+# -- cross-file warnings ------------------------------------------------------------------
 
 
 def _warn_bibliography(bib_keys, outcome_data, table, problems: Problems) -> None:
