@@ -202,17 +202,22 @@ def suggest_risk_of_bias(
         )
     high = float(weights[[o == "high" for o in overall]].sum())
     concern = float(weights[[o in ("high", "some concerns") for o in overall]].sum())
-    share = (
-        f"trials at high risk of bias carry {high:.0f}% of the weight "
-        f"({concern:.0f}% with some concerns or high risk)"
-    )
+    high_share = f"trials at high risk of bias carry {high:.0f}% of the weight"
     if high >= rules.rob_high_share_two:
-        level = 2
-    elif high >= rules.rob_high_share_one or concern >= rules.rob_concern_share_one:
+        level, reason = 2, f"{high_share} (at least {rules.rob_high_share_two:.0f}%)"
+    elif high >= rules.rob_high_share_one:
+        level, reason = 1, f"{high_share} (at least {rules.rob_high_share_one:.0f}%)"
+    elif concern >= rules.rob_concern_share_one:
+        # rated down for the trials with some concerns, not for the few at high risk
         level = 1
+        reason = (
+            f"trials with some concerns or at high risk of bias carry {concern:.0f}% of the "
+            f"weight (at least {rules.rob_concern_share_one:.0f}%); {high_share}"
+        )
     else:
         level = 0
-    return DomainRating("risk_of_bias", level, share, "data", level)
+        reason = f"{high_share} ({concern:.0f}% with some concerns or high risk)"
+    return DomainRating("risk_of_bias", level, reason, "data", level)
 
 
 def suggest_inconsistency(pooled: MetaResult, decisions: dict, rules: GradeRules) -> DomainRating:
