@@ -31,9 +31,7 @@ def comparisons_of_numbers(source: str) -> list[str]:
 
 
 def test_the_scanner_finds_comparisons_of_numbers():
-    assert comparisons_of_numbers("{% if p.pval < alpha %}x{% endif %}") == [
-        "line 1: pval < alpha"
-    ]
+    assert comparisons_of_numbers("{% if p.pval < alpha %}x{% endif %}") == ["line 1: pval < alpha"]
     assert comparisons_of_numbers("{{ 'a' if k == 1 }}{{ (x > 0)|string }}") == [
         "line 1: k == 1",
         "line 1: x > 0",
