@@ -20,9 +20,14 @@ Rules (``GradeRules`` holds the thresholds):
   guidelines 6). OIS: two-group sample size for α = 0.05, power 0.80 to detect a relative risk
   reduction of 25% at the control risk (binary) or an SMD of 0.2 (continuous; for MD the SMD
   scaled by the pooled SD is not known, so SMD 0.2 is used on the standardized scale).
-* **Publication bias** — 1 level when Egger's test gives p < 0.10 with at least 10 studies;
-  with fewer studies the tests are uninformative (Cochrane Handbook §13.3.5.4) and no
+* **Publication bias** — 1 level when Egger's test suggests asymmetry (the one threshold of
+  :mod:`analysis.interpret`, p < 0.10, which the Results text uses too) with at least 10
+  studies; with fewer studies the tests are uninformative (Cochrane Handbook §13.3.5.4) and no
   downgrade is suggested from the data.
+
+The judgements the rules start from (CI and prediction interval including no effect,
+asymmetry suggested, the size of an SMD) are the decisions of :mod:`analysis.interpret`, stored
+in results.json ``outcomes[i].decisions``: the text and GRADE read the same ones.
 * **Indirectness** — from ``grade.yml`` only (default: not rated down).
 """
 
@@ -34,10 +39,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from analysis.interpret import fit_decisions, smd_size
 from analysis.public import clean_number
 from analysis.stats.pooling import MetaResult
-from analysis.stats.small_study import MIN_STUDIES_FOR_TESTS, EggerTest
-from analysis.text import smd_size
+from analysis.text import fmt_num, fmt_p
 
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 DOMAIN_LABELS = {
@@ -63,7 +68,6 @@ class GradeRules:
     power: float = 0.80
     rrr: float = 0.25
     smd: float = 0.2
-    egger_pval: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -198,41 +202,43 @@ def suggest_risk_of_bias(
         )
     high = float(weights[[o == "high" for o in overall]].sum())
     concern = float(weights[[o in ("high", "some concerns") for o in overall]].sum())
-    share = (
-        f"trials at high risk of bias carry {high:.0f}% of the weight "
-        f"({concern:.0f}% with some concerns or high risk)"
-    )
+    high_share = f"trials at high risk of bias carry {high:.0f}% of the weight"
     if high >= rules.rob_high_share_two:
-        level = 2
-    elif high >= rules.rob_high_share_one or concern >= rules.rob_concern_share_one:
+        level, reason = 2, f"{high_share} (at least {rules.rob_high_share_two:.0f}%)"
+    elif high >= rules.rob_high_share_one:
+        level, reason = 1, f"{high_share} (at least {rules.rob_high_share_one:.0f}%)"
+    elif concern >= rules.rob_concern_share_one:
+        # rated down for the trials with some concerns, not for the few at high risk
         level = 1
+        reason = (
+            f"trials with some concerns or at high risk of bias carry {concern:.0f}% of the "
+            f"weight (at least {rules.rob_concern_share_one:.0f}%); {high_share}"
+        )
     else:
         level = 0
-    return DomainRating("risk_of_bias", level, share, "data", level)
+        reason = f"{high_share} ({concern:.0f}% with some concerns or high risk)"
+    return DomainRating("risk_of_bias", level, reason, "data", level)
 
 
-def _includes_null(lb: float, ub: float) -> bool:
-    """Whether an interval on the analysis scale (log scale for ratios) includes no effect."""
-    return lb <= 0 <= ub
-
-
-def suggest_inconsistency(pooled: MetaResult, rules: GradeRules) -> DomainRating:
-    """Rate by I² and whether the prediction interval includes no effect."""
+def suggest_inconsistency(pooled: MetaResult, decisions: dict, rules: GradeRules) -> DomainRating:
+    """Rate by I² and whether the prediction interval includes no effect (``decisions``:
+    the outcome's decisions of :mod:`analysis.interpret`)."""
     if pooled.k < 2 or pooled.i2_pct is None:
         return DomainRating(
             "inconsistency", 0, "a single study: inconsistency cannot be assessed", "data", 0
         )
     i2 = pooled.i2_pct
-    pi_null = pooled.pi_lb is not None and _includes_null(pooled.pi_lb, pooled.pi_ub)
+    prediction = decisions["prediction"]
     pi_text = (
-        "the prediction interval includes no effect"
-        if pi_null
+        "no prediction interval (fewer than 3 studies)"
+        if not prediction["available"]
+        else "the prediction interval includes no effect"
+        if prediction["includes_null"]
         else "the prediction interval excludes no effect"
-        if pooled.pi_lb is not None
-        else "no prediction interval (fewer than 3 studies)"
     )
     reason = f"I² = {i2:.0f}%; {pi_text}"
-    level = 1 if i2 >= rules.i2_one and (pi_null or pooled.pi_lb is None) else 0
+    pi_null = prediction["includes_null"] is not False
+    level = 1 if i2 >= rules.i2_one and pi_null else 0
     return DomainRating("inconsistency", level, reason, "data", level)
 
 
@@ -260,11 +266,12 @@ def optimal_information_size(measure: str, control_risk: float | None, rules: Gr
 
 
 def suggest_imprecision(
-    pooled: MetaResult, participants: int, ois: float | None, rules: GradeRules
+    decisions: dict, participants: int, ois: float | None, rules: GradeRules
 ) -> DomainRating:
-    """One level if the CI includes no effect, one if participants < OIS (at most two)."""
+    """One level if the CI includes no effect (not significant in ``decisions``), one if
+    participants < OIS (at most two)."""
     reasons, level = [], 0
-    if _includes_null(pooled.ci_lb, pooled.ci_ub):
+    if not decisions["effect"]["significant"]:
         level += 1
         reasons.append("the confidence interval includes no effect")
     if ois is None:
@@ -281,9 +288,11 @@ def suggest_imprecision(
     return DomainRating("imprecision", min(level, 2), "; ".join(reasons), "data", min(level, 2))
 
 
-def suggest_publication_bias(k: int, egger: EggerTest | None, rules: GradeRules) -> DomainRating:
-    """One level when Egger's test is significant at 0.10 with k ≥ 10."""
-    if k < MIN_STUDIES_FOR_TESTS or egger is None:
+def suggest_publication_bias(k: int, egger_pval: float | None, decisions: dict) -> DomainRating:
+    """One level when Egger's test suggests asymmetry (``decisions["small_study"]``) with
+    k ≥ 10; the reason states the test's p and the threshold."""
+    small_study = decisions["small_study"]
+    if not small_study["informative"] or not small_study["examined"]:
         return DomainRating(
             "publication_bias",
             0,
@@ -292,12 +301,13 @@ def suggest_publication_bias(k: int, egger: EggerTest | None, rules: GradeRules)
             "data",
             0,
         )
-    level = 1 if egger.pval < rules.egger_pval else 0
+    level = 1 if small_study["asymmetry_suggested"] else 0
+    verdict = "suggests small-study effects" if level else "gives no sign of small-study effects"
+    threshold = fmt_num(small_study["threshold"], 2)
     return DomainRating(
         "publication_bias",
         level,
-        f"Egger's test p = {egger.pval:.3f}"
-        + (" suggests small-study effects" if level else " gives no sign of small-study effects"),
+        f"Egger's test {fmt_p(egger_pval)} (threshold {threshold}) {verdict}",
         "data",
         level,
     )
@@ -313,7 +323,7 @@ def absolute_effect(
     Binary (GRADE SoF): assumed control risk p₀ = pooled control-arm risk; intervention risk
     p₀·RR for RR; OR·p₀/(1 − p₀ + OR·p₀) for OR; p₀ + RD for RD; difference per 1000 = 1000·
     (p₁ − p₀), CI from the CI of the relative effect. Continuous: the MD or SMD with its CI;
-    SMD magnitude by Cohen's rules of thumb (:func:`analysis.text.smd_size`: < 0.2 negligible,
+    SMD magnitude by Cohen's rules of thumb (:func:`analysis.interpret.smd_size`: < 0.2 negligible,
     < 0.5 small, < 0.8 moderate, else large).
 
     References
@@ -384,7 +394,8 @@ def grade_outcome(
     rob_overall: Sequence[str | None],
     control_events: int | None = None,
     control_n: int | None = None,
-    egger: EggerTest | None = None,
+    decisions: dict | None = None,
+    egger_pval: float | None = None,
     judgments: Mapping[str, object] | None = None,
     lower_is_better: bool = True,
     rules: GradeRules | None = None,
@@ -392,12 +403,16 @@ def grade_outcome(
     """Summary-of-findings row for one outcome.
 
     ``rob_overall`` is aligned with the pooled studies; ``control_events``/``control_n`` are
-    the control-arm totals (binary outcomes); ``judgments`` maps domain to an object with
+    the control-arm totals (binary outcomes); ``decisions`` the outcome's decisions of
+    :mod:`analysis.interpret` (results.json ``outcomes[i].decisions``), ``egger_pval`` Egger's
+    p for the footnote; ``judgments`` maps domain to an object with
     ``downgrade`` and ``reason`` (e.g. :class:`analysis.data.schema.GradeJudgment`) that
     replaces the suggestion.
     """
     rules = rules or GradeRules()
     judgments = judgments or {}
+    if decisions is None:
+        decisions = fit_decisions(pooled, lower_is_better)
     control_risk = None
     if measure in ("RR", "OR", "RD") and control_n:
         control_risk = control_events / control_n
@@ -408,12 +423,12 @@ def grade_outcome(
     )
     suggested = {
         "risk_of_bias": suggest_risk_of_bias(pooled.weights_pct, rob_overall, rules),
-        "inconsistency": suggest_inconsistency(pooled, rules),
+        "inconsistency": suggest_inconsistency(pooled, decisions, rules),
         "indirectness": DomainRating(
             "indirectness", 0, "not assessed from the data (set in grade.yml)", "data", 0
         ),
-        "imprecision": suggest_imprecision(pooled, participants, ois, rules),
-        "publication_bias": suggest_publication_bias(pooled.k, egger, rules),
+        "imprecision": suggest_imprecision(decisions, participants, ois, rules),
+        "publication_bias": suggest_publication_bias(pooled.k, egger_pval, decisions),
     }
     ratings = []
     for domain in DOMAINS:
@@ -444,10 +459,12 @@ def grade_outcome(
 
 
 def grade_review_outcome(
-    review, outcome_id: str, pooled: MetaResult, egger: EggerTest | None = None
+    review, outcome_id: str, pooled: MetaResult, outcome: dict
 ) -> GradeOutcome:
     """:func:`grade_outcome` with its inputs taken from a loaded
-    :class:`analysis.data.schema.Review` (rows in studies.csv order, as pooled)."""
+    :class:`analysis.data.schema.Review` (rows in studies.csv order, as pooled) and the
+    outcome's results.json entry (its ``decisions`` and Egger's test)."""
+    egger = (outcome.get("bias") or {}).get("egger")
     spec = review.outcome(outcome_id)
     rows = review.data_for(outcome_id)
     rob = []
@@ -464,7 +481,8 @@ def grade_review_outcome(
         rob_overall=rob,
         control_events=sum(r.events2 for r in rows) if binary else None,
         control_n=sum(r.n2 for r in rows) if binary else None,
-        egger=egger,
+        decisions=outcome["decisions"],
+        egger_pval=None if egger is None else egger["pval"],
         judgments=review.grade_for(outcome_id),
         lower_is_better=spec.lower_is_better,
     )

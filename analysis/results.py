@@ -19,6 +19,7 @@ from analysis.adverse import analyse_adverse_events
 from analysis.data.schema import OutcomeSpec, Review
 from analysis.errors import AnalysisError
 from analysis.grade import grade_review_outcome
+from analysis.interpret import outcome_decisions, review_decisions
 from analysis.public import clean_number, pooled_to_public, to_public
 from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
 from analysis.stats.metareg import meta_regression
@@ -215,7 +216,9 @@ def outcome_result(review: Review, spec: OutcomeSpec) -> tuple[dict, dict]:
         **secondary_analyses(review, spec, fit),
         "bias": small_study_effects(fit, egger, reason),
     }
-    return outcome, grade_review_outcome(review, spec.id, fit, egger).to_dict()
+    outcome["decisions"] = outcome_decisions(outcome, review.analysis.to_dict())
+    grade = grade_review_outcome(review, spec.id, fit, outcome)
+    return outcome, grade.to_dict()
 
 
 def risk_of_bias(review: Review) -> list[dict]:
@@ -294,6 +297,9 @@ def _tally_counts(counts: dict) -> list[list]:
 def assemble_results(review: Review) -> dict:
     """The complete results.json dict (keys documented in README.md, section results.json)."""
     outcomes, grade = zip(*(outcome_result(review, spec) for spec in review.outcomes), strict=True)
+    adverse = analyse_adverse_events(
+        review.adverse_events, {s.study_id: s.label for s in review.studies}, review.analysis.level
+    ).to_dict()
     return {
         "provenance": provenance(review),
         "review": {
@@ -307,10 +313,7 @@ def assemble_results(review: Review) -> dict:
         "conversions": [c.to_dict() for c in review.conversions],
         "risk_of_bias": risk_of_bias(review),
         "prisma": review.prisma.to_dict(),
-        "adverse_events": analyse_adverse_events(
-            review.adverse_events,
-            {s.study_id: s.label for s in review.studies},
-            review.analysis.level,
-        ).to_dict(),
+        "adverse_events": adverse,
         "grade": list(grade),
+        "decisions": review_decisions(adverse),
     }

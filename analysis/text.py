@@ -1,4 +1,6 @@
-"""Number formatting: the one way every number is written in text, tables and figures.
+"""Number formatting: the one way every number is written in text, tables and figures, and the
+wording lookups (estimator -> phrase and citation). No judgement is made here: what the words
+say (significant, large, influential) is decided in :mod:`analysis.interpret`.
 
 Negative numbers carry the true minus sign (U+2212), never the hyphen-minus; a value that rounds
 to zero is written without a sign. Missing values (``None``, NaN) are written as "NA".
@@ -186,47 +188,6 @@ def join_and(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-#: Cohen (1988) conventional thresholds for a standardized mean difference: 0.2 small,
-#: 0.5 medium, 0.8 large (absolute value).
-SMD_THRESHOLDS = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))
-
-
-def smd_size(smd: float) -> str:
-    """Size of an SMD by Cohen's conventional thresholds (|d| ≥ 0.8 large, ≥ 0.5 moderate,
-    ≥ 0.2 small, else negligible).
-
-    References
-    ----------
-    Cohen J (1988). Statistical power analysis for the behavioral sciences. 2nd ed. Hillsdale,
-    NJ: Lawrence Erlbaum Associates.
-    """
-    for threshold, word in SMD_THRESHOLDS:
-        if abs(smd) >= threshold:
-            return word
-    return "negligible"
-
-
-#: Higgins et al. (2003) tentative labels for I²: 25% low, 50% moderate, 75% high.
-I2_THRESHOLDS = ((75, "high"), (50, "moderate"), (25, "low"))
-
-
-def heterogeneity_level(i2_pct: float | None) -> str:
-    """Heterogeneity in words from I² (percent): ≥ 75 high, ≥ 50 moderate, ≥ 25 low, else
-    "very low".
-
-    References
-    ----------
-    Higgins JPT, Thompson SG, Deeks JJ, Altman DG (2003). Measuring inconsistency in
-    meta-analyses. BMJ 327:557-560.
-    """
-    if _missing(i2_pct):
-        return "not estimable"
-    for threshold, word in I2_THRESHOLDS:
-        if i2_pct >= threshold:
-            return word
-    return "very low"
-
-
 # --- data text enters Markdown or HTML: escape it -------------------------------------------
 
 #: characters that start inline markup anywhere in pandoc Markdown (emphasis, code, links,
@@ -325,20 +286,6 @@ def prediction_statement(pooled: dict, digits: int = 2) -> Safe | None:
     return Safe(f"{level}% prediction interval {fmt_interval(lo, hi, digits)}")
 
 
-def describe_effect(pooled: dict, lower_is_better: bool) -> dict:
-    """Words for a pooled effect: ``significant`` (CI excludes the null), ``direction``
-    ("lower"/"higher"/None on the outcome scale), ``favours`` ("intervention"/"control"/None,
-    only when significant), ``size`` (Cohen's label for an SMD, else None)."""
-    lo, hi, est = pooled["ci_lower"], pooled["ci_upper"], pooled["estimate"]
-    significant = lo > 0 or hi < 0
-    direction = None if est == 0 else ("lower" if est < 0 else "higher")
-    favours = None
-    if significant:
-        favours = "intervention" if (direction == "lower") == lower_is_better else "control"
-    size = smd_size(est) if pooled["measure"] == "SMD" else None
-    return {"significant": significant, "direction": direction, "favours": favours, "size": size}
-
-
 #: studies.csv column -> its name in prose and table headings
 COLUMN_NAMES = {
     "msc_source": "MSC source",
@@ -351,6 +298,17 @@ COLUMN_NAMES = {
     "year": "year of publication",
     "age_mean": "mean age",
     "female_pct": "proportion of women",
+}
+
+#: influence criterion (results.json ``decisions.influence``, :mod:`analysis.interpret`) ->
+#: its name in the text (measured criteria are followed by the value and its threshold)
+INFLUENCE_CRITERIA = {
+    "estimate_outside_ci": ("leaving it out moved the estimate outside the confidence interval",),
+    "significance_changed": ("leaving it out changed the conclusion of the test",),
+    "dffits": ("|DFFITS|",),
+    "cook_d": ("Cook's distance",),
+    "hat": ("hat value",),
+    "dfbetas": ("|DFBETAS|",),
 }
 
 #: review.yml analysis.sensitivity -> its description in the methods text

@@ -24,6 +24,7 @@ class BuiltManuscript:
     generated: Path
     source: Path
     results: dict
+    figures: list  # the figure manifest, figures/figures.json
     log: tuple[str, ...]
 
 
@@ -38,15 +39,18 @@ def copy_project(dest: Path) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def manuscript_build(tmp_path_factory) -> BuiltManuscript:
-    from analysis.build import RESULTS_FILE, build
+    from analysis.build import FIGURES_DIR, FIGURES_MANIFEST, RESULTS_FILE, build
 
     root = tmp_path_factory.mktemp("manuscript")
     data_dir, report = copy_project(root)
     log: list[str] = []
     build(data_dir, report / "_generated", log=log.append)
-    results = json.loads((report / "_generated" / RESULTS_FILE).read_text(encoding="utf-8"))
+    generated = report / "_generated"
+    results = json.loads((generated / RESULTS_FILE).read_text(encoding="utf-8"))
+    manifest = generated / FIGURES_DIR / FIGURES_MANIFEST
+    figures = json.loads(manifest.read_text(encoding="utf-8"))
     return BuiltManuscript(
-        root, data_dir, report / "_generated", report / "index.qmd", results, tuple(log)
+        root, data_dir, generated, report / "index.qmd", results, figures, tuple(log)
     )
 
 

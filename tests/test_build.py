@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
-from analysis.build import PARTS, RESULTS_FILE, build, render_parts
+from analysis.build import FIGURES_MANIFEST, PARTS, RESULTS_FILE, build, render_parts
 from analysis.errors import AnalysisError, DataError
 from analysis.text import effect_statement, fmt_int, fmt_num, fmt_p, fmt_pct, spell
 
@@ -40,7 +40,7 @@ def prose(text: str) -> str:
 def test_build_writes_every_part_results_figures_and_shows_progress(manuscript_build):
     names = {p.name for p in manuscript_build.generated.iterdir()}
     assert set(PARTS.values()) | {RESULTS_FILE, "metadata.yml", "references.bib"} <= names
-    figures = manuscript_build.results["figures"]
+    figures = manuscript_build.figures
     assert {"forest-sledai", "prisma-flow", "rob-traffic-light"} <= {f["stem"] for f in figures}
     for f in figures:
         assert (manuscript_build.generated / "figures" / f["svg"]).stat().st_size > 1000
@@ -60,10 +60,11 @@ def test_results_json_has_the_contract_keys_and_provenance(manuscript_build):
         "prisma",
         "adverse_events",
         "grade",
-        "figures",
+        "decisions",
         "conversions",
     ):
         assert key in r, key
+    assert "figures" not in r  # the figure manifest is figures/figures.json
     prov = r["provenance"]
     assert prov["packages"]["numpy"] and prov["packages"]["python"]
     assert prov["settings"]["tau2_method"] == "REML"
@@ -243,7 +244,7 @@ def test_data_text_is_escaped_not_interpreted(manuscript_build):
     results["studies"][0]["label"] = "*Evil* <b>[x](y)</b>"
     results["studies"][0]["country"] = "# heading"
     results["outcomes"][1]["label"] = "_Anti_ {#id}"
-    parts = render_parts(results, results["figures"])
+    parts = render_parts(results, manuscript_build.figures)
     table_row = next(
         line for line in parts["results.md"].splitlines() if line.startswith(r"| \*Evil\*")
     )
@@ -290,7 +291,7 @@ def test_a_template_error_names_the_template_and_line(manuscript_build, tmp_path
     env = template_environment(broken_templates(tmp_path / "templates", line))
     results = manuscript_build.results
     with pytest.raises(AnalysisError, match=message):
-        render_parts(results, results["figures"], env)
+        render_parts(results, manuscript_build.figures, env)
 
 
 def test_cli_reports_a_template_error_and_keeps_the_outputs(
@@ -317,7 +318,7 @@ def test_common_events_count_the_trials_and_skip_events_that_never_occurred():
     """Four trials report adverse events: an event reported by two of them is common, one
     reported by one trial is not (although no event type was reported by more than two), and
     an event with no events in either arm is never named."""
-    from analysis.build import _common_events
+    from analysis.interpret import common_adverse_events
 
     def event(name, studies, events1, events2, serious=False):
         return {
@@ -338,15 +339,16 @@ def test_common_events_count_the_trials_and_skip_events_that_never_occurred():
             event("Stroke", ["A", "B"], 1, 0, serious=True),
         ]
     }
-    assert [e["event"] for e in _common_events(adverse)] == ["Nausea", "Fever"]
-    assert _common_events(None) == []
+    names = [adverse["events"][i]["event"] for i in common_adverse_events(adverse)]
+    assert names == ["Nausea", "Fever"]
+    assert common_adverse_events(None) == []
 
 
 def test_bibliography_keeps_the_datas_version_of_a_shared_key_whatever_the_entry_syntax(tmp_path):
     """The data's references.bib holds ``@article(cohen1988, ...)`` (parentheses, as BibTeX
     allows) and a key the methods file repeats in braces: only the data's version is kept;
     the methods file's @string and @comment items and its parenthesised entries survive."""
-    from analysis.build import bibliography
+    from analysis.bibliography import merged_bibliography
     from analysis.data import load_review
 
     data_dir, _ = copy_project(tmp_path)
@@ -362,7 +364,7 @@ def test_bibliography_keeps_the_datas_version_of_a_shared_key_whatever_the_entry
     )
     review = load_review(data_dir)
     assert "cohen1988" in review.bibliography
-    text = bibliography(review, methods)
+    text = merged_bibliography(review.bibliography_file, methods)
     assert "Data version" in text and "Methods version" not in text
     assert text.count("cohen1988,") == 2  # the data's entry and the kept @comment
     for kept in ("@string{bmj = {BMJ}}", "@comment{cohen1988, a remark}", "@article(higgins2003"):
@@ -595,5 +597,6 @@ def test_changing_one_number_changes_the_text_and_that_forest_plot_only(manuscri
     figures_old = snapshot_dir(manuscript_build.generated / "figures")
     figures_new = snapshot_dir(report / "_generated" / "figures")
     changed_figures = {name for name in figures_old if figures_old[name] != figures_new[name]}
+    changed_figures.discard(FIGURES_MANIFEST)  # the manifest lists every figure's caption
     assert {"forest-sledai.svg", "forest-sledai.png"} <= changed_figures
     assert all("sledai" in name for name in changed_figures), changed_figures

@@ -105,8 +105,8 @@ def test_prediction_interval_row_when_available(case):
 def test_favours_labels_follow_the_outcome_direction(case):
     _, outcome, _, _, texts = case
     assert outcome["lower_is_better"] is True
-    assert texts["favours-left"] == "Favours MSCS"
-    assert texts["favours-right"] == "Favours control"
+    assert texts["favours-left"] == "Favours Intervention"
+    assert texts["favours-right"] == "Favours comparator"
 
 
 def test_nothing_overlaps_or_is_clipped(case):
@@ -169,8 +169,8 @@ def test_subgroup_levels_may_name_studies_by_position():
 def test_higher_is_better_swaps_the_favours_labels():
     outcome = {**fc.normand_smd(), "lower_is_better": False}
     texts = texts_by_id(svg_root(forest_plot(outcome)))
-    assert texts["favours-left"] == "Favours control"
-    assert texts["favours-right"] == "Favours MSCS"
+    assert texts["favours-left"] == "Favours comparator"
+    assert texts["favours-right"] == "Favours Intervention"
 
 
 def test_ratio_axis_is_logarithmic_with_back_transformed_labels():

@@ -139,3 +139,16 @@ def test_a_failed_save_leaves_the_last_good_files(tmp_path):
         save_figure(fig, "flow", tmp_path, "c", "a")
     assert (first.svg.read_bytes(), first.png.read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flow.png", "flow.svg"]
+
+
+def test_forest_plots_take_the_arm_names_from_the_reviews_terms(tmp_path):
+    """No figure names an intervention of its own: the arms are the review's terms."""
+    results = results_dict()
+    results["risk_of_bias"] = []
+    results["prisma"] = None
+    terms = {"intervention_arm": "Drug X", "comparator_arm": "Placebo"}
+    forest = next(f for f in make_figures(results, tmp_path, terms=terms) if "forest" in f.stem)
+    svg = forest.svg.read_text(encoding="utf-8")
+    assert "Favours Drug X" in svg and "Favours placebo" in svg
+    assert "(Drug X vs placebo)" in forest.caption
+    assert "MSCS" not in svg + forest.caption

@@ -14,8 +14,8 @@ from analysis.grade import (
     suggest_inconsistency,
     suggest_risk_of_bias,
 )
+from analysis.interpret import fit_decisions
 from analysis.stats.pooling import rma
-from analysis.stats.small_study import egger_test
 
 RULES = GradeRules()
 
@@ -33,13 +33,17 @@ def test_risk_of_bias_by_share_of_weight():
 def test_inconsistency_needs_high_i2_and_a_prediction_interval_through_no_effect():
     heterogeneous = rma([-1.2, 0.3, -0.9, 0.5, -0.2], [0.02, 0.03, 0.02, 0.03, 0.02])
     assert heterogeneous.i2_pct > 75 and heterogeneous.pi_lb < 0 < heterogeneous.pi_ub
-    assert suggest_inconsistency(heterogeneous, RULES).downgrade == 1
+    assert (
+        suggest_inconsistency(heterogeneous, fit_decisions(heterogeneous, True), RULES).downgrade
+        == 1
+    )
     consistent = rma([-0.50, -0.52, -0.48, -0.51], [0.02, 0.02, 0.02, 0.02])
-    rating = suggest_inconsistency(consistent, RULES)
+    rating = suggest_inconsistency(consistent, fit_decisions(consistent, True), RULES)
     assert rating.downgrade == 0 and rating.reason.startswith("I² = 0%")
     same_direction = rma([-2.0, -0.6, -1.5, -0.8, -1.2, -1.0, -1.4, -0.9, -1.3, -1.1], [0.002] * 10)
     assert same_direction.i2_pct > 75 and same_direction.pi_ub < 0
-    assert suggest_inconsistency(same_direction, RULES).downgrade == 0
+    decisions = fit_decisions(same_direction, True)
+    assert suggest_inconsistency(same_direction, decisions, RULES).downgrade == 0
 
 
 def test_optimal_information_size_formulas():
@@ -58,7 +62,7 @@ def _smd_pooled():
 def test_grade_outcome_suggested_from_data_and_overridden():
     pooled = _smd_pooled()
     rob = ["high", "low", "low", "low", "some concerns", "low"]
-    row = grade_outcome("sledai", "SLEDAI", "SMD", pooled, 180, rob, egger=egger_test(pooled))
+    row = grade_outcome("sledai", "SLEDAI", "SMD", pooled, 180, rob)
     ratings = {r.domain: r for r in row.ratings}
     assert ratings["imprecision"].downgrade == 1  # CI excludes 0, 180 < OIS 786
     assert "fewer than the optimal information size of 786" in ratings["imprecision"].reason
@@ -126,7 +130,9 @@ def test_grade_from_the_example_review_uses_grade_yml_and_rob():
         columns = ("n1", "mean1", "sd1", "n2", "mean2", "sd2")
         es = smd(*([getattr(r, c) for r in rows] for c in columns))
         pooled = rma(es.yi, es.vi, measure="SMD")
-        out = grade_review_outcome(review, spec.id, pooled).to_dict()
+        decisions = fit_decisions(pooled, spec.lower_is_better)
+        outcome = {"decisions": decisions, "bias": None}
+        out = grade_review_outcome(review, spec.id, pooled, outcome).to_dict()
         assert out["participants"] == sum(r.n1 + r.n2 for r in rows)
         assert out["k"] == len(rows)
         for domain, judgment in review.grade_for(spec.id).items():

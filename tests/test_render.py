@@ -49,9 +49,9 @@ def pdf_text(manuscript_render) -> str:
 
 def figure_labels(built) -> list[str]:
     """ "Figure 1." ... for the main text and "Figure S1." ... for the supplement."""
-    from analysis.build import text_context
+    from analysis.context import text_context
 
-    figures = built.results["figures"]
+    figures = built.figures
     supplementary = len(text_context(built.results, figures)["supplementary"])
     main = len(figures) - supplementary
     return [f"Figure\u00a0{i}." for i in range(1, main + 1)] + [
@@ -138,7 +138,7 @@ def test_docx_holds_text_figures_and_references(manuscript_render, manuscript_bu
         media = [n for n in docx.namelist() if n.startswith("word/media/")]
     words = re.sub(r"<[^>]+>", "", xml)
     assert "Abstract" in words and "Bias and efficiency of meta-analytic variance" in words
-    assert len(media) == len(manuscript_build.results["figures"])
+    assert len(media) == len(manuscript_build.figures)
     assert all(name.endswith(".png") for name in media)
 
 

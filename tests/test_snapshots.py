@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from analysis.build import render_parts
+from analysis.interpret import add_decisions
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
@@ -25,6 +26,10 @@ UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
 
 def fixed_results() -> dict:
     return json.loads((SNAPSHOTS / "results.json").read_text(encoding="utf-8"))
+
+
+def fixed_figures() -> list:
+    return json.loads((SNAPSHOTS / "figures.json").read_text(encoding="utf-8"))
 
 
 def not_significant(r: dict) -> dict:
@@ -83,8 +88,8 @@ VARIANTS = {
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_generated_text_matches_the_snapshot(variant):
-    results = VARIANTS[variant](copy.deepcopy(fixed_results()))
-    parts = render_parts(results, results["figures"])
+    results = add_decisions(VARIANTS[variant](copy.deepcopy(fixed_results())))
+    parts = render_parts(results, fixed_figures())
     folder = SNAPSHOTS / variant
     if UPDATE:
         folder.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from analysis import text
+from analysis import interpret, text
 from analysis.text import fmt_ci, fmt_ci_brackets, fmt_num, fmt_p
 
 
@@ -65,7 +65,7 @@ def test_numbers_are_spelled_out_at_sentence_start_and_plural_follows_the_count(
     [(-0.78, "moderate"), (0.8, "large"), (-0.2, "small"), (0.19, "negligible"), (-1.3, "large")],
 )
 def test_smd_size_uses_cohen_thresholds_on_the_absolute_value(smd, word):
-    assert text.smd_size(smd) == word
+    assert interpret.smd_size(smd) == word
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_smd_size_uses_cohen_thresholds_on_the_absolute_value(smd, word):
     ],
 )
 def test_heterogeneity_level(i2, word):
-    assert text.heterogeneity_level(i2) == word
+    assert interpret.heterogeneity_level(i2) == word
 
 
 def test_data_text_is_escaped_for_markdown_and_html():

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from analysis.bibliography import read_items as bibtex_items
 from analysis.data import conversions
 from analysis.data.reading import TABLES, Table, find_workbook, read_table
 from analysis.data.schema import (
@@ -851,9 +852,6 @@ def _grade(path: Path, specs: dict, have_specs: bool, problems: Problems) -> lis
     return judgments
 
 
-_BIB_ENTRY = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s]+)\s*,")
-
-
 def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
     """Citation keys in references.bib (``@comment``, ``@string``, ``@preamble`` skipped)."""
     if not path.exists():
@@ -865,14 +863,13 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
         problems.error(path.name, None, None, None, "UTF-8 text")
         return None
     keys = []
-    for match in _BIB_ENTRY.finditer(text):
-        kind, key = match.group(1).lower(), match.group(2)
-        if kind in ("comment", "string", "preamble"):
+    for item in bibtex_items(text):  # the one BibTeX reader (analysis/bibliography.py)
+        if not item.is_entry:
             continue
-        if key in keys:
-            line = text.count("\n", 0, match.start()) + 1
-            problems.error(path.name, None, None, key, f"a unique citation key (line {line})")
-        keys.append(key)
+        if item.key in keys:
+            line = item.line
+            problems.error(path.name, None, None, item.key, f"a unique citation key (line {line})")
+        keys.append(item.key)
     return keys
 
 

@@ -3,7 +3,8 @@ raw files.
 
 Entry point for the build::
 
-    make_figures(results, out_dir, *, settings=None, dpi=300, funnel_min_k=10) -> list[FigureFile]
+    make_figures(results, out_dir, *, terms=None, settings=None, dpi=300, funnel_min_k=10)
+        -> list[FigureFile]
 
 writes, into ``out_dir``, SVG (text kept as text) and PNG (300 dpi) of
 
@@ -66,6 +67,7 @@ def make_figures(
     results: dict,
     out_dir,
     *,
+    terms: dict | None = None,
     settings: dict | None = None,
     dpi: int = PNG_DPI,
     funnel_min_k: int = FUNNEL_MIN_K,
@@ -74,12 +76,21 @@ def make_figures(
     docstring for the files. ``settings`` overrides the forest plot's defaults
     (:data:`analysis.figures.forest.DEFAULT_SETTINGS`); the prediction interval is shown as
     ``review.analysis.prediction_interval`` says (default: shown). Funnel plots are made for
-    outcomes with at least ``funnel_min_k`` studies."""
+    outcomes with at least ``funnel_min_k`` studies. ``terms`` (templates/terms.yml) name the
+    arms: ``intervention_arm`` and ``comparator_arm`` label the forest plots' columns, their
+    "Favours …" labels and captions."""
     review = results.get("review") or {}
     note = SYNTHETIC_NOTE if review.get("example") else ""
     analysis_settings = review.get("analysis") or {}
+    arm_labels = {}
+    if terms:
+        arm_labels = {
+            "experimental_label": terms["intervention_arm"],
+            "control_label": terms["comparator_arm"],
+        }
     settings = {
         "prediction_interval": analysis_settings.get("prediction_interval", True),
+        **arm_labels,
         **(settings or {}),
     }
     rob = results.get("risk_of_bias") or []

@@ -68,11 +68,14 @@ from analysis.figures.style import (
     text_width_mm,
     wrap_text,
 )
-from analysis.text import column_name, fmt_ci_brackets, fmt_num, fmt_p
+from analysis.text import column_name, fmt_ci_brackets, fmt_num, fmt_p, lower_first
 
+#: the arm labels are the review's terms (templates/terms.yml ``intervention_arm`` and
+#: ``comparator_arm``, passed by :func:`analysis.figures.make_figures`); these neutral words
+#: stand in only when a caller gives none
 DEFAULT_SETTINGS = {
-    "experimental_label": "MSCS",
-    "control_label": "Control",
+    "experimental_label": "Intervention",
+    "control_label": "Comparator",
     "digits": 2,
     "arm_digits": None,
     "width_mm": PAGE_WIDTH_MM,
@@ -331,12 +334,13 @@ def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols, subgroup
 
 
 def _favours(outcome: dict, settings: dict) -> tuple[str, str] | None:
-    """(left, right) labels: with lower_is_better, effects below the null favour MSCS."""
+    """(left, right) labels: with lower_is_better, effects below the null favour the
+    intervention ("Favours MSCS", "Favours control")."""
     lower_is_better = outcome.get("lower_is_better")
     if lower_is_better is None:
         return None
     exp_, ctl = settings["experimental_label"], settings["control_label"]
-    pair = (f"Favours {exp_}", f"Favours {ctl.lower() if ctl == 'Control' else ctl}")
+    pair = (f"Favours {exp_}", f"Favours {lower_first(ctl)}")
     return pair if lower_is_better else pair[::-1]
 
 
@@ -750,7 +754,7 @@ def forest_caption(
         by = f" by {column_name(str(subgroups.get('variable', 'subgroup')))}"
     caption = (
         f"Forest plot of {outcome['label']}{by}: {name} ({settings['experimental_label']} vs "
-        f"{settings['control_label'].lower()}) with {level}% confidence intervals{ratio}, "
+        f"{lower_first(settings['control_label'])}) with {level}% confidence intervals{ratio}, "
         f"{_model_phrase(pooled)}{_ci_phrase(pooled)}. Squares: study estimates, area "
         f"proportional to the weight; "
     )

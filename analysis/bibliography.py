@@ -1,0 +1,63 @@
+"""The one BibTeX reader, for the data's ``references.bib`` and the methods references
+(``report/references.bib``), and the merged bibliography the manuscript cites.
+
+Grammar (BibTeX's, as far as citation keys go): an item starts with ``@type{`` or ``@type(``
+at the start of a line, its key runs up to the first comma or space, and it ends where the next
+item starts. ``@comment``, ``@string`` and ``@preamble`` items are not entries and have no key.
+This module imports nothing of ours: the data loader and the build both read through it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+#: where a BibTeX item starts: "@type{" or "@type(" at the start of a line, then the key
+_ITEM_START = re.compile(r"^[ \t]*@\s*(\w+)\s*[{(]\s*([^,\s]*)", re.MULTILINE)
+#: BibTeX items that are not entries and have no key
+NOT_ENTRIES = ("comment", "string", "preamble")
+
+
+@dataclass(frozen=True)
+class BibItem:
+    """One item of a .bib file: its type (lower case), key ("" for non-entries), line number
+    (1-based) and its text up to the next item."""
+
+    kind: str
+    key: str
+    line: int
+    text: str
+
+    @property
+    def is_entry(self) -> bool:
+        return self.kind not in NOT_ENTRIES
+
+
+def read_items(text: str) -> list[BibItem]:
+    """The items of a .bib file's text, in order (text before the first item is dropped)."""
+    starts = list(_ITEM_START.finditer(text))
+    ends = [m.start() for m in starts[1:]] + [len(text)]
+    return [
+        BibItem(
+            kind=m.group(1).lower(),
+            key=m.group(2) if m.group(1).lower() not in NOT_ENTRIES else "",
+            line=text.count("\n", 0, m.start()) + 1,
+            text=text[m.start() : end],
+        )
+        for m, end in zip(starts, ends, strict=True)
+    ]
+
+
+def merged_bibliography(data_bib: Path, methods_bib: Path) -> str:
+    """The included trials' references (the data's file, as written) and then the methods
+    references; a methods entry whose key the data's file also holds is left out (the data's
+    version wins); the methods file's non-entry items are kept."""
+    data_text = data_bib.read_text(encoding="utf-8-sig")
+    seen = {item.key for item in read_items(data_text) if item.is_entry}
+    kept = [
+        item.text.rstrip() + "\n"
+        for item in read_items(methods_bib.read_text(encoding="utf-8"))
+        if not item.is_entry or item.key not in seen
+    ]
+    return data_text.rstrip() + "\n" + "\n" + "\n".join(kept)

@@ -1,0 +1,154 @@
+"""The Jinja environment the templates are rendered in, and rendering one template.
+
+StrictUndefined; every ``{{ … }}`` passes :func:`_finalize` (data text escaped for Markdown, raw
+floats refused); the ``fmt_*`` filters and wording lookups of :mod:`analysis.text`; the review's
+wording terms (``templates/terms.yml``). Templates word decisions (:mod:`analysis.interpret`),
+they do not make them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from analysis import paths, text
+from analysis.data.schema import CITEKEY_PATTERN
+from analysis.errors import AnalysisError
+from analysis.text import Safe
+
+
+def _finalize(value):
+    """Every ``{{ … }}`` in a template passes here: data text is escaped for Markdown, our own
+    formatted text (:class:`~analysis.text.Safe`) passes, integers print as digits, and a raw
+    float is refused — numbers are written only through the ``fmt_*`` filters."""
+    if isinstance(value, Safe):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"template printed {value!r}; test it with `if` instead")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        raise TypeError(f"template printed the raw number {value!r}; use a fmt_* filter")
+    return text.escape_md(value)
+
+
+def _escaped(value) -> str:
+    return value if isinstance(value, Safe) else text.escape_md(value)
+
+
+def _always_safe(func):
+    """A formatter whose output is our own Markdown (numbers, fixed words)."""
+
+    def wrapper(*args, **kwargs):
+        out = func(*args, **kwargs)
+        return None if out is None else Safe(out)
+
+    return wrapper
+
+
+def _same_safety(func):
+    """A text transform: safe output only from safe input, so data text stays escaped."""
+
+    def wrapper(value, *args, **kwargs):
+        out = func(value, *args, **kwargs)
+        return Safe(out) if isinstance(value, Safe) else out
+
+    return wrapper
+
+
+def citekey(key) -> Safe:
+    """A BibTeX key as it may appear after ``@`` in a pandoc citation (else a ValueError, which
+    :func:`render_parts` reports naming the template and line)."""
+    if not isinstance(key, str) or not CITEKEY_PATTERN.match(key):
+        raise ValueError(f"not a citation key: {key!r}")
+    return Safe(key)
+
+
+def _keys(keys) -> list[str]:
+    """Citation keys from a list or from one string "a; b" (as data files write several)."""
+    return re.split(r"[;,\s]+", keys.strip()) if isinstance(keys, str) else list(keys)
+
+
+def load_terms(templates_dir: Path) -> dict:
+    """The wording terms for the intervention and comparison (templates/terms.yml)."""
+    import yaml
+
+    with open(templates_dir / "terms.yml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
+    """Jinja environment: StrictUndefined, Markdown-escaping finalize, the ``fmt_*`` filters and
+    the phrase helpers of :mod:`analysis.text`."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    numbers = (
+        "fmt_num",
+        "fmt_ci",
+        "fmt_p",
+        "fmt_int",
+        "fmt_pct",
+        "fmt_interval",
+        "spell",
+        "count",
+        "plural",
+        "fmt_date",
+    )
+    env.filters.update({name: _always_safe(getattr(text, name)) for name in numbers})
+    for name in ("capitalize_first", "lower_first", "column_name", "sensitivity_name"):
+        env.filters[name] = _same_safety(getattr(text, name))
+    env.filters["join_and"] = lambda items: Safe(text.join_and([_escaped(x) for x in items]))
+    env.filters["md"] = lambda value: Safe(_escaped(value))
+    env.filters["safe"] = Safe
+    env.filters["attr"] = lambda value: Safe(str(value).replace("\\", "\\\\").replace('"', '\\"'))
+    env.filters["citekey"] = citekey
+    env.globals.update(
+        effect_statement=text.effect_statement,
+        prediction_statement=text.prediction_statement,
+        pooled_ci=text.pooled_ci,
+        pooled_pi=text.pooled_pi,
+        lookup=lambda table, key: tuple(
+            Safe(x) if isinstance(x, str) else x
+            for x in text.lookup(getattr(text, table), key, table.lower())
+        ),
+        cite=lambda keys: Safe(text.cite([citekey(k) for k in _keys(keys)])),
+        terms=load_terms(templates_dir),
+        measure_names={k: Safe(v) for k, v in text.MEASURE_ABBREVIATIONS.items()},
+    )
+    return env
+
+
+def render_template(env, name: str, context: dict) -> str:
+    """One template rendered; a failure in it (syntax, an undefined value, a value a filter
+    refuses) becomes an AnalysisError naming the template and line."""
+    import jinja2
+
+    try:
+        return env.get_template(name).render(context)
+    except (jinja2.TemplateError, TypeError, ValueError, LookupError, ArithmeticError) as error:
+        raise AnalysisError(
+            f"template {_template_location(error, name)} failed: {type(error).__name__}: {error}"
+        ) from error
+
+
+def _template_location(error: Exception, name: str) -> str:
+    """Where in the templates an error arose: "results.md.j2, line 75" (the innermost template
+    line Jinja's traceback shows, e.g. inside a macro file), else the template's name."""
+    import traceback
+
+    if getattr(error, "lineno", None) is not None:  # syntax errors carry their own position
+        return f"{Path(error.filename or name).name}, line {error.lineno}"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    if not frames:
+        return name
+    where = f"{Path(frames[-1].filename).name}, line {frames[-1].lineno}"
+    return where if Path(frames[-1].filename).name == name else f"{where} (rendering {name})"
