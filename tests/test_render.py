@@ -205,7 +205,10 @@ def test_cross_references_and_callouts_resolve(tmp_path):
 
 def test_caption_words_come_from_the_documents_crossref_metadata(tmp_path):
     (tmp_path / "pic.png").write_bytes(PNG_1PX)
-    body = "See @fig-b and @app-c.\n\n![Cap B](pic.png){#fig-b}\n\n::: {#app-c}\n![](pic.png)\n\nCap C\n:::\n"
+    body = (
+        "See @fig-b and @app-c.\n\n![Cap B](pic.png){#fig-b}\n\n"
+        "::: {#app-c}\n![](pic.png)\n\nCap C\n:::\n"
+    )
     settings = (
         'crossref:\n  fig-title: Fig.\n  fig-prefix: Fig.\n  title-delim: "|"\n  custom:\n'
         "    - {kind: float, key: app, reference-prefix: Plate}\n"
