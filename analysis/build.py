@@ -30,6 +30,7 @@ from pathlib import Path
 from analysis import paths
 from analysis.bibliography import merged_bibliography
 from analysis.context import text_context
+from analysis.filemodes import apply_umask
 from analysis.template_env import load_terms, render_template, template_environment
 
 #: template (in templates/) -> generated Markdown part (in the output folder)
@@ -126,6 +127,7 @@ def swap_in(new: Path, target: Path) -> None:
     """Replace the folder ``target`` by the folder ``new`` (same file system) with two renames;
     the previous folder is deleted only once the new one is in place."""
     old = new.parent / f".{target.name}-old-{os.getpid()}"
+    apply_umask(new)  # mkdtemp/mkstemp made it private: readable by others as the umask allows
     if target.exists():
         os.replace(target, old)
     os.replace(new, target)

@@ -11,6 +11,8 @@ REPORT_DIR = ROOT / "report"
 GENERATED_DIR = REPORT_DIR / "_generated"
 OUTPUT_DIR = ROOT / "_output"
 MANUSCRIPT_SOURCE = REPORT_DIR / "index.qmd"
+# where the manuscript lands from both paths: Quarto writes output-dir/<the source's folder>/
+MANUSCRIPT_OUTPUT_DIR = OUTPUT_DIR / MANUSCRIPT_SOURCE.parent.relative_to(ROOT)
 STYLES_DIR = REPORT_DIR / "styles"
 PRINT_CSS = STYLES_DIR / "print.css"
 SCREEN_CSS = STYLES_DIR / "screen.css"

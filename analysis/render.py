@@ -111,8 +111,32 @@ def load_source(source: Path) -> tuple[dict, str]:
     return merged, expand_shortcodes(body, source.parent, (source.resolve(),))
 
 
+def format_options(meta: dict, to: str) -> dict:
+    """The front matter's ``format: <to>:`` options (Quarto's per-format settings)."""
+    formats = meta.get("format") or {}
+    options = formats.get(to) if isinstance(formats, dict) else None
+    return options if isinstance(options, dict) else {}
+
+
+def format_filters(meta: dict, source_dir: Path, to: str) -> list[Path]:
+    """The Lua filters listed under ``format: <to>: filters`` (paths relative to the source,
+    as Quarto reads them), run after the compatibility filter."""
+    filters = format_options(meta, to).get("filters") or []
+    filters = [filters] if isinstance(filters, str) else filters
+    found = []
+    for name in filters:
+        path = (source_dir / str(name)).resolve()
+        if path.suffix != ".lua" or not path.is_file():
+            raise AnalysisError(
+                f"format {to}: filter {name} is not a Lua filter file (looked for {path})"
+            )
+        found.append(path)
+    return found
+
+
 def pandoc_metadata(meta: dict, source_dir: Path, to: str) -> dict:
-    """Metadata pandoc needs: the Quarto keys it understands, paths made absolute, our CSS."""
+    """Metadata pandoc needs: the Quarto keys it understands (``crossref`` for the compatibility
+    filter, ``document-css`` from ``format: html:``), paths made absolute, our CSS."""
     bibliography = meta.get("bibliography") or []
     if isinstance(bibliography, str):
         bibliography = [bibliography]
@@ -125,15 +149,24 @@ def pandoc_metadata(meta: dict, source_dir: Path, to: str) -> dict:
         if meta.get("csl")
         else str(paths.CSL_FILE),
         "link-citations": True,
-        "document-css": False,
+        "crossref": meta.get("crossref") or {},
     }
     if to == "html":
         out["css"] = [str(paths.SCREEN_CSS)]
+        out["document-css"] = bool(format_options(meta, "html").get("document-css", True))
     return out
 
 
-def run_pandoc(markdown: str, meta: dict, to: str, target: Path, resource_dir: Path) -> None:
-    """Convert the resolved Markdown with pandoc (quarto-compat filter, then citeproc)."""
+def run_pandoc(
+    markdown: str,
+    meta: dict,
+    to: str,
+    target: Path,
+    resource_dir: Path,
+    filters: tuple[Path, ...] = (),
+) -> None:
+    """Convert the resolved Markdown with pandoc (quarto-compat filter, the format's own
+    ``filters``, then citeproc)."""
     import pypandoc
 
     args = [
@@ -142,6 +175,7 @@ def run_pandoc(markdown: str, meta: dict, to: str, target: Path, resource_dir: P
         f"--to={to}",
         "--standalone",
         f"--lua-filter={paths.COMPAT_FILTER}",
+        *(f"--lua-filter={path}" for path in filters),
         "--citeproc",
         f"--resource-path={resource_dir}",
         f"--output={target}",
@@ -163,11 +197,6 @@ def run_pandoc(markdown: str, meta: dict, to: str, target: Path, resource_dir: P
     fatal = ("Citeproc", "not found", "Could not fetch", "Could not convert", "Duplicate")
     if done.returncode != 0 or any(word in w for w in warnings for word in fatal):
         raise AnalysisError(f"pandoc could not render {target.name}:\n" + "\n".join(warnings))
-
-
-def docx_markdown(markdown: str) -> str:
-    """Word cannot show SVG reliably: use the PNG twin the figures step writes beside it."""
-    return re.sub(r"(\]\([^)\s]+)\.svg\)", r"\1.png)", markdown)
 
 
 def print_pdf(html_file: Path, pdf_file: Path) -> None:
@@ -226,7 +255,7 @@ def docx_text(docx_file: Path) -> str:
 
 def render(
     source: Path = paths.MANUSCRIPT_SOURCE,
-    out_dir: Path = paths.OUTPUT_DIR,
+    out_dir: Path = paths.MANUSCRIPT_OUTPUT_DIR,
     formats: tuple[str, ...] = FORMATS,
     log=print,
 ) -> list[Path]:
@@ -245,6 +274,7 @@ def render(
                 "html",
                 html_file,
                 source.parent,
+                tuple(format_filters(meta, source.parent, "html")),
             )
             check_rendered(html_file.read_text(encoding="utf-8"))
         if "pdf" in formats:
@@ -254,11 +284,12 @@ def render(
             log("render: DOCX (pandoc)")
             docx_file = tmp / f"{OUTPUT_NAME}.docx"
             run_pandoc(
-                docx_markdown(markdown),
+                markdown,
                 pandoc_metadata(meta, source.parent, "docx"),
                 "docx",
                 docx_file,
                 source.parent,
+                tuple(format_filters(meta, source.parent, "docx")),
             )
             check_text(docx_text(docx_file), "the rendered DOCX manuscript")
         for fmt in formats:
@@ -296,7 +327,10 @@ def add_arguments(parser) -> None:
         help="manuscript source (default: report/index.qmd)",
     )
     parser.add_argument(
-        "--out", type=Path, default=paths.OUTPUT_DIR, help="output folder (default: _output/)"
+        "--out",
+        type=Path,
+        default=paths.MANUSCRIPT_OUTPUT_DIR,
+        help="output folder (default: _output/report/, where `quarto render` writes too)",
     )
     parser.add_argument(
         "--formats",

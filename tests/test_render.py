@@ -165,10 +165,23 @@ def test_unresolvable_shortcodes_are_errors(tmp_path, source, message):
         expand_shortcodes(source, tmp_path)
 
 
-def write_source(folder: Path, body: str) -> Path:
+def write_source(folder: Path, body: str, front_matter: str = "") -> Path:
     source = folder / "doc.qmd"
-    source.write_text("---\ntitle: T\n---\n" + body, encoding="utf-8")
+    source.write_text(f"---\ntitle: T\n{front_matter}---\n" + body, encoding="utf-8")
     return source
+
+
+#: the crossref settings of report/index.qmd's front matter, as a test document states them
+CROSSREF = """crossref:
+  title-delim: "."
+  custom:
+    - {kind: float, key: suppfig, reference-prefix: Figure S, caption-prefix: Figure S,
+       space-before-numbering: false}
+"""
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 def test_cross_references_and_callouts_resolve(tmp_path):
@@ -178,13 +191,8 @@ def test_cross_references_and_callouts_resolve(tmp_path):
         '![Cap B](pic.png){#fig-b fig-alt="Alt B"}\n\n![Cap C](pic.png){#suppfig-c}\n\n'
         '::: {.callout-note title="Heads up"}\nInside.\n:::\n'
     )
-    (tmp_path / "pic.png").write_bytes(
-        bytes.fromhex(
-            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-            "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-        )
-    )
-    source = write_source(tmp_path, body)
+    (tmp_path / "pic.png").write_bytes(PNG_1PX)
+    source = write_source(tmp_path, body, CROSSREF)
     (out,) = render(source, tmp_path / "out", formats=("html",), log=lambda _: None)
     html = out.read_text(encoding="utf-8")
     text = squash(visible_text(html))
@@ -193,6 +201,31 @@ def test_cross_references_and_callouts_resolve(tmp_path):
     assert "Table\u00a01. Cap A" in text and "Figure\u00a01. Cap B" in text
     assert 'alt="Alt B"' in html
     assert 'class="callout callout-note"' in html and "Heads up" in text
+
+
+def test_caption_words_come_from_the_documents_crossref_metadata(tmp_path):
+    (tmp_path / "pic.png").write_bytes(PNG_1PX)
+    body = (
+        "See @fig-b and @app-c.\n\n![Cap B](pic.png){#fig-b}\n\n"
+        "::: {#app-c}\n![](pic.png)\n\nCap C\n:::\n"
+    )
+    settings = (
+        'crossref:\n  fig-title: Fig.\n  fig-prefix: Fig.\n  title-delim: "|"\n  custom:\n'
+        "    - {kind: float, key: app, reference-prefix: Plate}\n"
+    )
+    (out,) = render(
+        write_source(tmp_path, body, settings), tmp_path / "out", ("html",), log=lambda _: None
+    )
+    text = squash(visible_text(out.read_text(encoding="utf-8")))
+    assert "See Fig.\u00a01 and Plate\u00a01." in text
+    assert "Fig.\u00a01| Cap B" in text and "Plate\u00a01| Cap C" in text
+
+
+def test_without_crossref_metadata_captions_use_quartos_defaults(tmp_path):
+    (tmp_path / "pic.png").write_bytes(PNG_1PX)
+    source = write_source(tmp_path, "![Cap B](pic.png){#fig-b}\n")
+    (out,) = render(source, tmp_path / "out", ("html",), log=lambda _: None)
+    assert "Figure\u00a01: Cap B" in squash(visible_text(out.read_text(encoding="utf-8")))
 
 
 def test_an_unknown_cross_reference_is_an_error(tmp_path):

@@ -4,9 +4,14 @@ quarto-compat.lua -- the Quarto-only syntax our sources use, resolved for plain 
 
 * Figures with an id `fig-...` and tables with an id `tbl-...` are numbered in document order;
   their captions start with "Figure N." / "Table N." (bold), and a figure's `fig-alt`
-  attribute becomes the image's alt text. Supplementary figures (`suppfig-...`) are numbered
-  on their own: "Figure S1.", ...; they are written in Quarto's div syntax (image, then the
-  caption paragraph), which Quarto needs for custom float types.
+  attribute becomes the image's alt text. Custom float kinds (e.g. `suppfig-...`,
+  supplementary figures "Figure S1.", ...) are numbered on their own; they are written in
+  Quarto's div syntax (image, then the caption paragraph), which Quarto needs for them.
+* The words come from the document's `crossref` metadata as Quarto reads it (report/index.qmd's
+  front matter): `fig-title`, `tbl-title` (captions), `fig-prefix`, `tbl-prefix` (references),
+  `title-delim`, and `custom` kinds (`key`, `caption-prefix`, `reference-prefix`,
+  `space-before-numbering`); Quarto's defaults otherwise. Spaces become no-break spaces, so a
+  label never breaks across lines.
 * Cross-references `@fig-x` / `@tbl-x` / `@suppfig-x` (parsed by pandoc as citations) become
   links "Figure N" / "Table N" / "Figure SN". An unknown label is an error, never left as text,
   and so is a group mixing both kinds (`[@fig-a; @smith2020]`), which citeproc would get whole.
@@ -17,19 +22,55 @@ quarto-compat.lua -- the Quarto-only syntax our sources use, resolved for plain 
 Runs before --citeproc, so citeproc only sees real bibliography citations.
 --]]
 
+local NBSP = "\u{00A0}"
 local numbers = {}            -- label -> number
-local counters = { fig = 0, tbl = 0, suppfig = 0 }
--- reference and caption prefix of each kind; supplementary figures are "Figure S1", ... (the
--- custom crossref kind `suppfig` declared in _quarto.yml for Quarto)
-local names = { fig = "Figure\u{00A0}", tbl = "Table\u{00A0}", suppfig = "Figure\u{00A0}S" }
+local counters = {}           -- kind -> figures or tables numbered so far
+-- per kind: caption and reference prefix (number included), and whether it is a custom float
+-- kind written in div syntax; Quarto's defaults until the metadata is read
+local kinds = {
+  fig = { caption = "Figure" .. NBSP, reference = "Figure" .. NBSP },
+  tbl = { caption = "Table" .. NBSP, reference = "Table" .. NBSP },
+}
+local title_delim = ":"
+
+local function text(value)
+  return value ~= nil and pandoc.utils.stringify(value) or nil
+end
+
+local function label(prefix, space)
+  return prefix:gsub(" ", NBSP) .. (space and NBSP or "")
+end
+
+-- pass 0: the crossref settings from the document's metadata
+local function read_crossref(meta)
+  local crossref = meta.crossref
+  if type(crossref) ~= "table" then return nil end
+  for _, key in ipairs({ "fig", "tbl" }) do
+    local title = text(crossref[key .. "-title"])
+    local prefix = text(crossref[key .. "-prefix"])
+    if title then kinds[key].caption = label(title, true) end
+    if prefix then kinds[key].reference = label(prefix, true) end
+  end
+  title_delim = text(crossref["title-delim"]) or title_delim
+  for _, custom in ipairs(crossref.custom or {}) do
+    local reference = text(custom["reference-prefix"])
+    local space = custom["space-before-numbering"] ~= false
+    kinds[text(custom.key)] = {
+      caption = label(text(custom["caption-prefix"]) or reference, space),
+      reference = label(reference, space),
+      custom = true,
+    }
+  end
+  return nil
+end
 
 local function kind_of(id)
-  if not id then return nil end
-  return id:match("^(fig)%-") or id:match("^(tbl)%-") or id:match("^(suppfig)%-")
+  local key = id and id:match("^([%w]+)%-")
+  return kinds[key] and key or nil
 end
 
 local function prefix_caption(caption, kind, n)
-  local label = pandoc.Strong({ pandoc.Str(names[kind] .. n .. ".") })
+  local label = pandoc.Strong({ pandoc.Str(kinds[kind].caption .. n .. title_delim) })
   local blocks = caption.long
   if #blocks == 0 then
     blocks = { pandoc.Plain({ label }) }
@@ -45,8 +86,8 @@ end
 -- pass 1: number figures and tables, prefix captions
 local function number_figure(fig)
   local kind = kind_of(fig.identifier)
-  if kind ~= "fig" and kind ~= "suppfig" then return nil end
-  counters[kind] = counters[kind] + 1
+  if kind == nil or kind == "tbl" then return nil end
+  counters[kind] = (counters[kind] or 0) + 1
   numbers[fig.identifier] = counters[kind]
   fig.caption = prefix_caption(fig.caption, kind, counters[kind])
   fig = fig:walk({
@@ -65,7 +106,7 @@ end
 local function number_table(tbl)
   local kind = kind_of(tbl.identifier)
   if kind ~= "tbl" then return nil end
-  counters.tbl = counters.tbl + 1
+  counters.tbl = (counters.tbl or 0) + 1
   numbers[tbl.identifier] = counters.tbl
   tbl.caption = prefix_caption(tbl.caption, "tbl", counters.tbl)
   -- a wrapper keeps the caption with its table when the print stylesheet moves it to the next
@@ -93,7 +134,7 @@ local function resolve_refs(cite)
       error("cross-reference @" .. c.id .. " points to no figure or table with that id")
     end
     if i > 1 then out:insert(pandoc.Str(", ")) end
-    out:insert(pandoc.Link({ pandoc.Str(names[kind] .. n) }, "#" .. c.id))
+    out:insert(pandoc.Link({ pandoc.Str(kinds[kind].reference .. n) }, "#" .. c.id))
   end
   return out
 end
@@ -106,7 +147,8 @@ local callout_titles = {
 -- a custom float in Quarto's div syntax (::: {#suppfig-x} image, then the caption paragraph
 -- :::) becomes a numbered figure like an image with a fig- id
 local function float_div(div)
-  if kind_of(div.identifier) ~= "suppfig" then return nil end
+  local kind = kind_of(div.identifier)
+  if not (kind and kinds[kind].custom) then return nil end
   local blocks = div.content
   local caption = blocks[#blocks]
   local body = pandoc.List()
@@ -132,6 +174,7 @@ local function callout(div)
 end
 
 return {
+  { Meta = read_crossref },
   { Figure = number_figure, Table = number_table,
     Div = function(div) return float_div(div) or callout(div) end },
   { Cite = resolve_refs },
