@@ -32,11 +32,16 @@ check: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_reml.py
 
+# pip prints only errors (the editable install stays quiet: see package-dir in pyproject.toml).
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
+
 $(STAMP): pyproject.toml | sysdeps
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(PY) || { echo "Creating $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing pinned packages into $(VENV) ..."
+	@$(PIP_INSTALL) --upgrade pip
+	@$(PIP_INSTALL) -e '.[dev]'
+	@touch $(STAMP)
+	@echo "$(VENV) is ready."
 
 sysdeps:
 	@command -v dpkg-query >/dev/null || { echo "Not a Debian system: install Pango and a font family for weasyprint yourself (see README)"; exit 0; }; \

@@ -35,12 +35,25 @@ MEASURE_NAMES = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="CSV file (columns: see README, 'The meta command')")
-    parser.add_argument("--measure", required=True, choices=MEASURES, help="effect measure")
-    parser.add_argument("--method", default="REML", choices=METHODS, help="model (default REML)")
-    parser.add_argument("--ci", default="z", choices=CI_METHODS, help="CI method (default z)")
-    parser.add_argument("--level", type=float, default=95, help="confidence level in %% (95)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "file", metavar="FILE.csv", help="the CSV file (columns: README, 'The meta command')"
+    )
+    parser.add_argument("--measure", required=True, choices=MEASURES, help="the effect measure")
+    parser.add_argument(
+        "--method",
+        default="REML",
+        choices=METHODS,
+        help="FE common effect, DL...EB a tau² estimator, MH, PETO (default: REML)",
+    )
+    parser.add_argument(
+        "--ci", default="z", choices=CI_METHODS, help="confidence interval method (default: z)"
+    )
+    parser.add_argument(
+        "--level", type=float, default=95, metavar="PCT", help="confidence level (default: 95)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of the summary"
+    )
     add_secondary_arguments(parser)
 
 
