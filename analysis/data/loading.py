@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from analysis.data import conversions
+from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import TABLES, Table, find_workbook, read_table
 from analysis.data.schema import (
     CI_METHODS,
@@ -45,7 +46,6 @@ from analysis.data.validation import (
     MISSING,
     Cells,
     Problems,
-    prisma_arithmetic,
     rob2_overall,
     sd_looks_like_se,
 )
