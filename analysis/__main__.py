@@ -1,8 +1,7 @@
-"""Command line: ``python -m analysis {meta,check,build,render} ...``.
+"""Command line: python -m analysis {meta,check,build,render} [options].
 
-Bad input never shows a traceback: :class:`~analysis.errors.DataError` (bad input) and
-:class:`~analysis.errors.AnalysisError` (an analysis the data do not allow, a failed render) are
-printed as their message and the exit code is 2.
+Bad input never shows a traceback: DataError (bad input) and AnalysisError (an analysis the data
+do not allow, a failed render) are printed as their message and the exit code is 2.
 """
 
 from __future__ import annotations
@@ -11,33 +10,85 @@ import argparse
 import importlib
 import sys
 
+from analysis import METAFOR_REFERENCE_VERSION, __version__
 from analysis.errors import AnalysisError, DataError
 
-#: sub-command -> module that provides ``add_arguments(parser)`` and ``run(args) -> int``.
+PROG = "python -m analysis"
+#: sub-command -> (module with ``add_arguments(parser)`` and ``run(args) -> int``, what it does,
+#: an example shown at the end of its --help)
 COMMANDS = {
-    "meta": ("analysis.cli_meta", "one-off meta-analysis of a CSV file"),
-    "check": ("analysis.data.check", "validate a data folder and print a summary"),
-    "build": ("analysis.build", "validate, analyse, and write results, figures and text"),
-    "render": ("analysis.render", "render the manuscript to HTML, PDF and DOCX without Quarto"),
+    "meta": (
+        "analysis.cli_meta",
+        "one-off meta-analysis of a CSV file",
+        "python -m analysis meta trials.csv --measure RR --method REML --loo --bias",
+    ),
+    "check": (
+        "analysis.data.check",
+        "validate a data folder and print a summary",
+        "python -m analysis check --data data/",
+    ),
+    "build": (
+        "analysis.build",
+        "validate, analyse, and write results, figures and text",
+        "python -m analysis build --data data/ --out report/_generated/",
+    ),
+    "render": (
+        "analysis.render",
+        "render the manuscript to HTML, PDF and DOCX without Quarto",
+        "python -m analysis render --formats html,pdf",
+    ),
 }
+
+
+def version_text() -> str:
+    """What ``--version`` prints: this package's version and the metafor release its
+    statistics are tested against (the version to cite in a review's methods)."""
+    return (
+        f"{PROG} {__version__} (meta-analysis manuscript builder; statistics checked against "
+        f"R metafor {METAFOR_REFERENCE_VERSION})"
+    )
+
+
+def _epilog(*examples: str) -> str:
+    heading = "example:" if len(examples) == 1 else "examples:"
+    return heading + "\n" + "\n".join(f"  {line}" for line in examples)
+
+
+def top_parser() -> argparse.ArgumentParser:
+    width = max(len(name) for name in COMMANDS)
+    commands = "\n".join(f"  {name:<{width}}  {text}" for name, (_, text, _) in COMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=__doc__.splitlines()[0] + "\n\ncommands:\n" + commands,
+        epilog=_epilog(*(example for _, _, example in COMMANDS.values()))
+        + f"\n\n'{PROG} COMMAND --help' describes each command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument("command", choices=COMMANDS, metavar="COMMAND", help="one of: %(choices)s")
+    return parser
+
+
+def command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
+    """The parser of one sub-command, and the module that runs it."""
+    module_name, help_text, example = COMMANDS[name]
+    # Only the chosen command's module is imported: `meta` starts without matplotlib or Jinja.
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} {name}",
+        description=help_text[0].upper() + help_text[1:] + ".",
+        epilog=_epilog(example),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    module.add_arguments(parser)
+    return parser, module
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    top = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
-    top.add_argument(
-        "command",
-        choices=COMMANDS,
-        help="; ".join(f"{name}: {text}" for name, (_, text) in COMMANDS.items()),
-    )
     if not argv or argv[0] not in COMMANDS:
-        top.parse_args(argv[:1])  # prints usage and exits 2 (or 0 for --help)
-    # Only the chosen command's module is imported: `meta` starts without matplotlib or Jinja.
-    name = argv[0]
-    module_name, help_text = COMMANDS[name]
-    module = importlib.import_module(module_name)
-    parser = argparse.ArgumentParser(prog=f"python -m analysis {name}", description=help_text)
-    module.add_arguments(parser)
+        top_parser().parse_args(argv[:1])  # prints help, version or usage and exits
+    parser, module = command_parser(argv[0])
     args = parser.parse_args(argv[1:])
     try:
         return module.run(args)

@@ -136,13 +136,18 @@ def swap_in(new: Path, target: Path) -> None:
 
 def add_arguments(parser) -> None:
     parser.add_argument(
-        "--data", type=Path, default=paths.DATA_DIR, help="data folder (default: data/)"
+        "--data",
+        type=Path,
+        default=paths.DATA_DIR,
+        metavar="DIR",
+        help="the data folder of the review (default: data/)",
     )
     parser.add_argument(
         "--out",
         type=Path,
         default=paths.GENERATED_DIR,
-        help="output folder (default: report/_generated/)",
+        metavar="DIR",
+        help="the output folder (default: report/_generated/)",
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 
 from analysis.data.reading import normalise_header
 from analysis.errors import AnalysisError, DataError, Problem
@@ -21,7 +20,6 @@ from analysis.vocabulary import (
     CI_ALIASES,
     CI_METHODS,
     MEASURES,
-    RATIO_MEASURES,
     RMA_METHODS,
     TABLE_METHODS,
     normalize_ci_method,
@@ -36,30 +34,35 @@ JSON_KEYS = (
     "pval", "df", "tau2", "tau2_ci_lower", "tau2_ci_upper", "q", "q_df", "q_pval", "i2", "h2",
     "i2_q", "pi_lower", "pi_upper", "weights_percent", "yi", "vi",
 )  # fmt: skip
-MEASURE_NAMES = {
-    "SMD": "standardized mean difference (Hedges' g)",
-    "MD": "mean difference",
-    "RR": "log risk ratio",
-    "OR": "log odds ratio",
-    "RD": "risk difference",
-    "GEN": "generic effect size",
-}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", help="CSV file (columns: see README, 'The meta command')")
-    parser.add_argument("--measure", required=True, choices=tuple(MEASURES), help="effect measure")
-    parser.add_argument("--method", default="REML", choices=METHODS, help="model (default REML)")
+    parser.add_argument(
+        "file", metavar="FILE.csv", help="the CSV file (columns: README, 'The meta command')"
+    )
+    parser.add_argument(
+        "--measure", required=True, choices=tuple(MEASURES), help="the effect measure"
+    )
+    parser.add_argument(
+        "--method",
+        default="REML",
+        choices=METHODS,
+        help="FE common effect, DL...EB a tau² estimator, MH, PETO (default: REML)",
+    )
     parser.add_argument(
         "--ci",
         default="z",
         type=normalize_ci_method,
         choices=CI_METHODS,
         metavar="{" + ",".join(CI_CHOICES) + "}",
-        help="CI method (default z; hksj = knha)",
+        help="confidence interval method (default: z; hksj = knha)",
     )
-    parser.add_argument("--level", type=float, default=95, help="confidence level in %% (95)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--level", type=float, default=95, metavar="PCT", help="confidence level (default: 95)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of the summary"
+    )
     add_secondary_arguments(parser)
 
 
@@ -110,84 +113,6 @@ def to_json(result: MetaResult) -> dict:
     return ordered
 
 
-def _num(x, digits: int = 4) -> str:
-    return "NA" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
-
-
-def _p(p) -> str:
-    return "NA" if p is None else ("<.0001" if p < 1e-4 else f"{p:.4f}")
-
-
-def summary(result: MetaResult, data) -> str:
-    """Readable summary, laid out like metafor's print.rma."""
-    r = pooled_to_public(result)
-    level = round(result.level * 100)
-    lines = []
-    if result.method in ("FE", "MH", "PETO"):
-        name = {"FE": "Common-Effect (inverse-variance)", "MH": "Mantel-Haenszel", "PETO": "Peto"}
-        lines.append(f"{name[result.method]} Model (k = {result.k})")
-    else:
-        lines.append(f"Random-Effects Model (k = {result.k}; tau^2 estimator: {result.method})")
-    lines.append("")
-    if result.method not in ("FE", "MH", "PETO") and result.k > 1:
-        ci = (
-            f" (95% CI {_num(r['tau2_ci_lower'])} to {_num(r['tau2_ci_upper'])})"
-            if r["tau2_ci_lower"] is not None
-            else ""
-        )
-        lines += [
-            f"tau^2 (estimated amount of total heterogeneity): {_num(r['tau2'])}{ci}",
-            f"tau (square root of estimated tau^2 value):      {_num(r['tau'])}",
-            f"I^2 (total heterogeneity / total variability):   {_num(r['i2'], 2)}%",
-            f"H^2 (total variability / sampling variability):  {_num(r['h2'], 2)}",
-        ]
-    if r["q"] is not None and result.k > 1:
-        lines += [
-            f"I^2 from Q (Higgins & Thompson 2002):            {_num(r['i2_q'], 2)}%",
-            "",
-            "Test for Heterogeneity:",
-            f"Q(df = {r['q_df']}) = {_num(r['q'])}, p-val {_p(r['q_pval'])}",
-        ]
-    stat_name = "zval" if result.df is None else "tval"
-    df_text = "" if result.df is None else f" (df = {result.df})"
-    lines += [
-        "",
-        f"Model Results ({MEASURE_NAMES[result.measure]}; {result.ci_method}-based CI{df_text}):",
-        "",
-        f"{'estimate':>10}{'se':>10}{stat_name:>10}{'pval':>10}{'ci.lb':>10}{'ci.ub':>10}",
-        "".join(
-            f"{v:>10}"
-            for v in (
-                _num(r["estimate"]), _num(r["se"]), _num(r["stat"]), _p(r["pval"]),
-                _num(r["ci_lower"]), _num(r["ci_upper"]),
-            )
-        ),
-    ]  # fmt: skip
-    if r["pi_lower"] is not None:
-        lines += [
-            "",
-            f"{level}% prediction interval (Higgins et al. 2009, t on k-2 df): "
-            f"{_num(r['pi_lower'])} to {_num(r['pi_upper'])}",
-        ]
-    if result.measure in RATIO_MEASURES:
-        ratio = "risk ratio" if result.measure == "RR" else "odds ratio"
-        text = (
-            f"Back-transformed ({ratio}): {_num(r['estimate_exp'])} "
-            f"({level}% CI {_num(r['ci_lower_exp'])} to {_num(r['ci_upper_exp'])})"
-        )
-        if r["pi_lower_exp"] is not None:
-            text += f"; prediction interval {_num(r['pi_lower_exp'])} to {_num(r['pi_upper_exp'])}"
-        lines += ["", text]
-    lines += ["", "Study weights (%):"]
-    width = max(len(s) for s in data.study)
-    lines += [
-        f"  {s:<{width}}  {w:6.2f}" for s, w in zip(data.study, result.weights_pct, strict=True)
-    ]
-    for note in result.notes:
-        lines += ["", f"Note: {note}"]
-    return "\n".join(lines)
-
-
 def run(args: argparse.Namespace) -> int:
     problem = check_combination(args.measure, args.method, args.ci)
     if problem:
@@ -198,11 +123,12 @@ def run(args: argparse.Namespace) -> int:
     result = fit(data, args.method, args.ci, args.level / 100)
     extra = secondary(args, data, result)
     if args.json:
-        print(json.dumps({**to_json(result), **extra}, indent=2, allow_nan=False))
+        blocks = secondary_json(extra)
+        print(json.dumps({**to_json(result), **blocks}, indent=2, allow_nan=False))
     else:
-        print(summary(result, data))
-        for key, value in extra.items():
-            print(f"\n{key}: {json.dumps(value, allow_nan=False)}")
+        from analysis.summary_print import summary
+
+        print(summary(result, data.study, extra))
     return 0
 
 
@@ -229,9 +155,9 @@ def _extra_column(data, column: str) -> list[str]:
 
 
 def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
-    """The requested secondary analyses as JSON blocks: ``leave1out``, ``egger``, ``begg``,
-    ``trimfill``, ``subgroups``, ``metareg``. Their modules are imported only when asked for,
-    so a plain ``meta`` run starts without them."""
+    """The requested secondary analyses, fitted: ``leave1out``, ``egger``, ``begg``,
+    ``trimfill``, ``subgroups``, ``metareg`` (name -> result object). Their modules are
+    imported only when asked for, so a plain ``meta`` run starts without them."""
     wanted = args.loo or args.bias or args.subgroup or args.moderator
     if wanted and result.method in ("MH", "PETO"):
         raise AnalysisError(
@@ -242,41 +168,55 @@ def secondary(args: argparse.Namespace, data, result: MetaResult) -> dict:
     if args.loo:
         from analysis.stats.sensitivity import leave_one_out
 
-        out["leave1out"] = to_public(leave_one_out(result))
+        out["leave1out"] = leave_one_out(result)
     if args.bias:
         from analysis.stats.small_study import begg_test, egger_test, trim_and_fill
 
-        egger = to_public(egger_test(result))
-        trimfill = to_public(trim_and_fill(result))
-        out["egger"] = {key: egger[key] for key in ("stat", "pval", "df", "limit_estimate")}
-        out["begg"] = {key: to_public(begg_test(result))[key] for key in ("tau", "pval")}
-        out["trimfill"] = {
-            key: trimfill[key] for key in ("k0", "side", "estimate", "se", "ci_lower", "ci_upper")
-        }
+        out["egger"] = egger_test(result)
+        out["begg"] = begg_test(result)
+        out["trimfill"] = trim_and_fill(result)
     if args.subgroup:
         from analysis.stats.subgroups import subgroup_analysis
 
         labels = _extra_column(data, args.subgroup)
-        sub = subgroup_analysis(
+        out["subgroups"] = subgroup_analysis(
             result.yi, result.vi, labels, result.method, result.ci_method, result.level,
             result.measure, args.subgroup,
         )  # fmt: skip
-        sub = to_public(sub)
-        keys = ("k", "estimate", "se", "ci_lower", "ci_upper", "tau2", "i2")
-        out["subgroups"] = {
-            "levels": {name: {k: lev[k] for k in keys} for name, lev in sub["levels"].items()},
-            **{k: sub[k] for k in ("q_between", "q_between_df", "q_between_pval")},
-        }
     if args.moderator:
         from analysis.stats.metareg import meta_regression
 
         moderators = {column: _extra_column(data, column) for column in args.moderator}
-        reg = meta_regression(
+        out["metareg"] = meta_regression(
             result.yi, result.vi, moderators, result.method, result.ci_method, result.level
         )
-        out["metareg"] = {
-            key: value
-            for key, value in to_public(reg).items()
-            if key in ("coefficients", "qm", "qm_df", "qm_pval", "tau2", "r2")
-        }
+    return out
+
+
+#: the keys of each secondary block in the JSON output (README, "The meta command")
+SECONDARY_JSON_KEYS = {
+    "egger": ("stat", "pval", "df", "limit_estimate"),
+    "begg": ("tau", "pval"),
+    "trimfill": ("k0", "side", "estimate", "se", "ci_lower", "ci_upper"),
+    "metareg": ("coefficients", "qm", "qm_df", "qm_pval", "tau2", "r2"),
+}
+SUBGROUP_LEVEL_KEYS = ("k", "estimate", "se", "ci_lower", "ci_upper", "tau2", "i2")
+
+
+def secondary_json(fitted: dict) -> dict:
+    """The JSON blocks of the fitted secondary analyses (:func:`secondary`)."""
+    out = {}
+    for name, result in fitted.items():
+        block = to_public(result)
+        if name == "subgroups":
+            block = {
+                "levels": {
+                    label: {key: level[key] for key in SUBGROUP_LEVEL_KEYS}
+                    for label, level in block["levels"].items()
+                },
+                **{k: block[k] for k in ("q_between", "q_between_df", "q_between_pval")},
+            }
+        elif name in SECONDARY_JSON_KEYS:
+            block = {key: block[key] for key in SECONDARY_JSON_KEYS[name]}
+        out[name] = block
     return out

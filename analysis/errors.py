@@ -15,7 +15,8 @@ class Problem:
     """One problem found in the input.
 
     ``row`` is the spreadsheet row (1 = header) or ``None`` for whole-file problems; for YAML
-    files ``column`` holds the key path (e.g. ``screening.excluded``).
+    files ``column`` holds the key path (e.g. ``screening.excluded``) and the message calls it
+    a key.
     """
 
     file: str
@@ -29,7 +30,8 @@ class Problem:
         if self.row is not None:
             where += f", row {self.row}"
         if self.column is not None:
-            where += f", column '{self.column}'"
+            name = "key" if self.file.endswith((".yml", ".yaml")) else "column"
+            where += f", {name} '{self.column}'"
         if self.value is None or self.value == "":
             got = "empty" if self.value == "" else "missing"
         else:

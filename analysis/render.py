@@ -32,6 +32,7 @@ import yaml
 
 from analysis import paths
 from analysis.errors import AnalysisError
+from analysis.progress import timed
 
 FORMATS = ("html", "pdf", "docx")
 OUTPUT_NAME = "manuscript"
@@ -267,31 +268,31 @@ def render(
         tmp = Path(tmp)
         html_file = tmp / f"{OUTPUT_NAME}.html"
         if "html" in formats or "pdf" in formats:
-            log("render: HTML (pandoc, self-contained)")
-            run_pandoc(
-                markdown,
-                pandoc_metadata(meta, source.parent, "html"),
-                "html",
-                html_file,
-                source.parent,
-                tuple(format_filters(meta, source.parent, "html")),
-            )
-            check_rendered(html_file.read_text(encoding="utf-8"))
+            with timed("render: HTML (pandoc, self-contained)", log):
+                run_pandoc(
+                    markdown,
+                    pandoc_metadata(meta, source.parent, "html"),
+                    "html",
+                    html_file,
+                    source.parent,
+                    tuple(format_filters(meta, source.parent, "html")),
+                )
+                check_rendered(html_file.read_text(encoding="utf-8"))
         if "pdf" in formats:
-            log("render: PDF (weasyprint, print stylesheet)")
-            print_pdf(html_file, tmp / f"{OUTPUT_NAME}.pdf")
+            with timed("render: PDF (weasyprint, print stylesheet)", log):
+                print_pdf(html_file, tmp / f"{OUTPUT_NAME}.pdf")
         if "docx" in formats:
-            log("render: DOCX (pandoc)")
-            docx_file = tmp / f"{OUTPUT_NAME}.docx"
-            run_pandoc(
-                markdown,
-                pandoc_metadata(meta, source.parent, "docx"),
-                "docx",
-                docx_file,
-                source.parent,
-                tuple(format_filters(meta, source.parent, "docx")),
-            )
-            check_text(docx_text(docx_file), "the rendered DOCX manuscript")
+            with timed("render: DOCX (pandoc)", log):
+                docx_file = tmp / f"{OUTPUT_NAME}.docx"
+                run_pandoc(
+                    markdown,
+                    pandoc_metadata(meta, source.parent, "docx"),
+                    "docx",
+                    docx_file,
+                    source.parent,
+                    tuple(format_filters(meta, source.parent, "docx")),
+                )
+                check_text(docx_text(docx_file), "the rendered DOCX manuscript")
         for fmt in formats:
             final = out_dir / f"{OUTPUT_NAME}.{fmt}"
             os.replace(tmp / final.name, final)
@@ -310,10 +311,10 @@ def quarto_post_render(log=print) -> list[Path]:
         html_file = html_file if html_file.is_absolute() else paths.ROOT / html_file
         check_rendered(read_text(html_file, "HTML file listed in QUARTO_PROJECT_OUTPUT_FILES"))
         pdf = html_file.with_suffix(".pdf")
-        log(f"render: PDF {pdf} (weasyprint, print stylesheet)")
         with tempfile.TemporaryDirectory(dir=pdf.parent, prefix=".render-") as tmp:
             partial = Path(tmp) / pdf.name
-            print_pdf(html_file, partial)
+            with timed(f"render: PDF {pdf} (weasyprint, print stylesheet)", log):
+                print_pdf(html_file, partial)
             os.replace(partial, pdf)
         written.append(pdf)
     return written
@@ -324,18 +325,21 @@ def add_arguments(parser) -> None:
         "--source",
         type=Path,
         default=paths.MANUSCRIPT_SOURCE,
-        help="manuscript source (default: report/index.qmd)",
+        metavar="FILE",
+        help="the manuscript source (default: report/index.qmd)",
     )
     parser.add_argument(
         "--out",
         type=Path,
         default=paths.MANUSCRIPT_OUTPUT_DIR,
-        help="output folder (default: _output/report/, where `quarto render` writes too)",
+        metavar="DIR",
+        help="the output folder (default: _output/report/, where `quarto render` writes too)",
     )
     parser.add_argument(
         "--formats",
         default=",".join(FORMATS),
-        help="comma-separated subset of html,pdf,docx (default: all)",
+        metavar="LIST",
+        help="comma-separated subset of html,pdf,docx (default: all three)",
     )
     parser.add_argument(
         "--pdf-only",

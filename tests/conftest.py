@@ -68,3 +68,10 @@ def manuscript_render(manuscript_build, tmp_path_factory) -> RenderedManuscript:
     out = tmp_path_factory.mktemp("output")
     files = {p.suffix[1:]: p for p in render(manuscript_build.source, out, log=lambda _: None)}
     return RenderedManuscript(files["html"], files["pdf"], files["docx"])
+
+
+def pytest_report_header(config):
+    """Say which metafor reference cases the run compares with (tests/reference_cases.py)."""
+    from tests.reference_cases import SHARED_REFERENCE
+
+    return f"metafor reference cases: {SHARED_REFERENCE}"

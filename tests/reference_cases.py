@@ -13,8 +13,9 @@ from pathlib import Path
 from analysis.meta_input import MetaInput, read_meta_csv
 from analysis.paths import ROOT
 
-#: the shared reference cases beside the repository (as CI lays them out); a clone without
-#: them uses the copy taken on 2026-11-25 in tests/fixtures/shared_reference.
+#: the shared metafor reference cases: the repository's copy in tests/fixtures/shared_reference
+#: (taken on 2026-11-25), unless the project's common set sits beside the repository
+#: (../shared/reference, as on the project's own machines). The pytest header names the one used.
 SHARED_REFERENCE = next(
     path
     for path in (ROOT.parent / "shared" / "reference", ROOT / "tests/fixtures/shared_reference")

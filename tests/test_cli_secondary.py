@@ -99,10 +99,3 @@ def test_secondary_options_refuse_mantel_haenszel(capsys):
     code, captured = _run(capsys, "--method", "MH", "--loo")
     assert code == 2
     assert "inverse-variance model" in captured.err
-
-
-def test_text_output_lists_the_blocks(capsys):
-    code = main(["meta", str(BCG), "--measure", "RR", "--bias"])
-    captured = capsys.readouterr()
-    assert code == 0
-    assert "\negger: {" in captured.out and "\ntrimfill: {" in captured.out

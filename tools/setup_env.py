@@ -143,10 +143,13 @@ def ensure_venv(dry_run: bool) -> None:
     say(f"setting up {VENV.name} with the pinned packages of {PYPROJECT.name}")
     if not VENV_PYTHON.exists():
         run([sys.executable, "-m", "venv", str(VENV)], dry_run)
-    run([str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], dry_run)
-    run([str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "-e", ".[dev]"], dry_run)
+    # pip prints only errors (the editable install stays quiet: see package-dir in pyproject)
+    pip = [str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    run([*pip, "--upgrade", "pip"], dry_run)
+    run([*pip, "-e", ".[dev]"], dry_run)
     if not dry_run:
         STAMP.touch()
+        say(f"{VENV.name} is ready")
 
 
 def in_venv(arguments: list[str], dry_run: bool) -> int:

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=DATA_DIR,
         metavar="DIR",
-        help="the data folder to check (default: data/)",
+        help="the data folder of the review (default: data/)",
     )
 
 

@@ -16,6 +16,7 @@ import yaml
 
 from analysis.bibliography import read_items as bibtex_items
 from analysis.data import conversions
+from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import TABLES, Table, find_workbook, read_table
 from analysis.data.schema import (
     CITEKEY_PATTERN,
@@ -43,7 +44,6 @@ from analysis.data.validation import (
     check_analysis_columns,
     check_completeness,
     events,
-    prisma_arithmetic,
     rob2_overall,
     standard_deviation,
     warn_change_scores,

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 
+from analysis import progress
 from analysis.figures.forest import forest_caption, forest_plot
 from analysis.figures.funnel import funnel_caption, funnel_plot
 from analysis.figures.output import FigureFile, save_figure
@@ -95,10 +96,12 @@ def make_figures(
     }
     rob = results.get("risk_of_bias") or []
     made: list[FigureFile] = []
+    counter = progress.Counter("figures")
 
     def save(fig, stem, caption_alt):
         caption, alt = caption_alt
         made.append(save_figure(fig, stem, out_dir, caption + note, alt, dpi=dpi))
+        counter.advance(stem)
 
     for outcome in results.get("outcomes") or []:
         if not outcome.get("studies") or not outcome.get("pooled"):
@@ -139,6 +142,7 @@ def make_figures(
             )
     if results.get("prisma"):
         save(prisma_flow(results["prisma"]), "prisma-flow", prisma_caption(results["prisma"]))
+    counter.close()
     return made
 
 
