@@ -49,8 +49,8 @@ def test_with_venv_missing_pre_render_installs_then_builds(setup_env, capsys):
     venv_python = str(setup_env.VENV_PYTHON)
     assert lines[1:] == [
         f"{sys.executable} -m venv {setup_env.VENV}",
-        f"{venv_python} -m pip install --quiet --upgrade pip",
-        f"{venv_python} -m pip install --quiet -e '.[dev]'",
+        f"{venv_python} -m pip install --quiet --disable-pip-version-check --upgrade pip",
+        f"{venv_python} -m pip install --quiet --disable-pip-version-check -e '.[dev]'",
         f"{venv_python} -m analysis build",
     ]
     assert "pinned packages" in lines[0]
@@ -71,7 +71,7 @@ def test_a_pyproject_newer_than_the_install_reinstalls(setup_env, capsys):
     os.utime(setup_env.STAMP, (1, 1))
     assert setup_env.main(["venv", "--dry-run"]) == 0
     lines = commands(capsys.readouterr().out)
-    assert any("pip install --quiet -e" in line for line in lines)
+    assert any("pip install --quiet --disable-pip-version-check -e" in line for line in lines)
     assert not any(" -m venv " in line for line in lines)  # the existing .venv is refilled
 
 
