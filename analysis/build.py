@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 from analysis import paths, text
-from analysis.data.schema import CITEKEY_PATTERN
 from analysis.errors import AnalysisError
 from analysis.text import Safe
 
@@ -87,6 +86,9 @@ def _same_safety(func):
 def citekey(key) -> Safe:
     """A BibTeX key as it may appear after ``@`` in a pandoc citation (else a ValueError, which
     :func:`render_parts` reports naming the template and line)."""
+    # imported here: analysis.data loads scipy, which a build with nothing to do never needs
+    from analysis.data.schema import CITEKEY_PATTERN
+
     if not isinstance(key, str) or not CITEKEY_PATTERN.match(key):
         raise ValueError(f"not a citation key: {key!r}")
     return Safe(key)
@@ -341,8 +343,31 @@ def bibliography(review, methods_bib: Path = paths.METHODS_BIB) -> str:
 # --- the pipeline ------------------------------------------------------------------------------
 
 
-def build(data_dir: Path = paths.DATA_DIR, out_dir: Path = paths.GENERATED_DIR, log=print) -> dict:
-    """Run the pipeline and swap the new outputs in atomically; returns results.json's dict."""
+def build(
+    data_dir: Path = paths.DATA_DIR,
+    out_dir: Path = paths.GENERATED_DIR,
+    log=print,
+    *,
+    force: bool = False,
+    formats: tuple[str, ...] = ("html", "pdf", "docx"),
+    show_changes: bool = False,
+) -> dict:
+    """Run the pipeline and swap the new outputs in atomically; returns results.json's dict.
+    Does nothing when no input changed since the last build (unless ``force``); makes the
+    figure files the render ``formats`` need; ``show_changes`` puts the change report in the
+    HTML (:mod:`analysis.incremental`, :mod:`analysis.changes`)."""
+    from analysis import changes, incremental
+
+    settings = {"formats": sorted(formats), "show_changes": show_changes}
+    env = template_environment()
+    fingerprint = incremental.build_fingerprint(data_dir, env.loader.searchpath[0], settings)
+    if not force and incremental.build_is_current(out_dir, fingerprint):
+        log(
+            f"build: nothing to do: data, templates, code and settings are unchanged since the "
+            f"last build in {out_dir} (use --force to rebuild)"
+        )
+        return json.loads((out_dir / RESULTS_FILE).read_text(encoding="utf-8"))
+
     from analysis.data import load_review
     from analysis.figures import make_figures
     from analysis.results import assemble_results
@@ -359,22 +384,34 @@ def build(data_dir: Path = paths.DATA_DIR, out_dir: Path = paths.GENERATED_DIR, 
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-"))
     try:
         step("figures", "forest plots and the other figures (SVG + PNG)")
-        figures = [f.to_dict() for f in make_figures(results, tmp / FIGURES_DIR)]
+        figures = make_figures(
+            results,
+            tmp / FIGURES_DIR,
+            formats=("svg",) + (("png",) if "docx" in formats else ()),
+            cache_dir=incremental.figure_cache_dir(out_dir),
+            log=log,
+        )
+        figures = [f.to_dict() for f in figures]
         results["figures"] = figures
         step("results", RESULTS_FILE)
         (tmp / RESULTS_FILE).write_text(
             json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         step("text", f"{len(PARTS)} Markdown parts from templates/")
-        for name, content in render_parts(results, figures).items():
+        parts = render_parts(results, figures, env)
+        for name, content in parts.items():
             (tmp / name).write_text(content, encoding="utf-8")
         (tmp / "metadata.yml").write_text(metadata_yaml(results), encoding="utf-8")
         (tmp / BIBLIOGRAPHY_FILE).write_text(bibliography(review), encoding="utf-8")
         step("write", f"swapping the new outputs into {out_dir}")
+        report = changes.write_report(out_dir, tmp, results, parts, show_changes)
+        incremental.carry_cache_and_stamp(out_dir, tmp, fingerprint)
         swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log(f"build: done in {time.perf_counter() - started:.1f} s")
+    for line in changes.summary_lines(report):
+        log(line)
     return results
 
 
@@ -411,8 +448,22 @@ def add_arguments(parser) -> None:
         default=paths.GENERATED_DIR,
         help="output folder (default: report/_generated/)",
     )
+    parser.add_argument("--force", action="store_true", help="rebuild even when no input changed")
+    parser.add_argument(
+        "--formats",
+        default="html,pdf,docx",
+        help="the render formats to make figure files for (default: html,pdf,docx; PNGs are "
+        "made only for docx)",
+    )
+    parser.add_argument(
+        "--show-changes",
+        action="store_true",
+        help='show the change report in the HTML as a "Changes since the version of DATE" box '
+        "(leave it out for a submission build)",
+    )
 
 
 def run(args) -> int:
-    build(args.data, args.out)
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    build(args.data, args.out, force=args.force, formats=formats, show_changes=args.show_changes)
     return 0
