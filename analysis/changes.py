@@ -90,7 +90,7 @@ def _estimates(old: dict, new: dict) -> list[dict]:
         if was == now:
             continue
         outcome = after.get(oid) or before[oid]
-        measure = text.MEASURE_ABBREVIATIONS.get(outcome["measure"], outcome["measure"])
+        measure = outcome["measure"]
         out.append(
             {
                 "outcome": oid,
@@ -154,6 +154,11 @@ def sentences(markdown: str) -> list[str]:
     return units
 
 
+def _value(token: str) -> str:
+    """A number as the report shows it: "= 0.43" as "0.43", "< 0.001" kept."""
+    return token[1:].lstrip() if token.startswith("=") else token
+
+
 def _skeleton(sentence: str) -> str:
     return _NUMBER.sub("#", sentence)
 
@@ -175,7 +180,7 @@ def _sentences(old_parts: dict[str, str], new_parts: dict[str, str]) -> dict:
                 for was, now in zip(old_units[i1:i2], new_units[j1:j2], strict=True):
                     if was != now:
                         moved = [
-                            {"old": a, "new": b}
+                            {"old": _value(a), "new": _value(b)}
                             for a, b in zip(_NUMBER.findall(was), _NUMBER.findall(now), strict=True)
                             if a != b
                         ]

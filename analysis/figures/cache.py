@@ -28,6 +28,8 @@ from analysis.figures.style import RC_PARAMS
 from analysis.fingerprint import code_version, digest_json
 
 SIZE_FILE = "size.json"
+#: the keys the last build used
+USED_FILE = "used.json"
 #: a folder holding only the cache ignores itself in git
 _GITIGNORE = "# figure cache of `python -m analysis build` (safe to delete)\n*\n"
 
@@ -72,6 +74,18 @@ class FigureCache:
         ignore = self.root / ".gitignore"
         if not ignore.exists():
             ignore.write_text(_GITIGNORE, encoding="utf-8")
+
+    def prune(self, keys: list[str]) -> None:
+        """Keep the entries of this build and of the one before (so undoing a change is
+        instant); delete the rest, so the cache does not grow with every data update."""
+        record = self.root / USED_FILE
+        previous = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else []
+        keep = set(keys) | set(previous)
+        for entry in self.root.glob("??/*"):
+            if entry.is_dir() and entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True)
+        if set(keys) != set(previous):
+            record.write_text(json.dumps(sorted(set(keys))), encoding="utf-8")
 
     def copy_out(self, key: str, stem: str, out_dir: Path, formats) -> None:
         """Copy the entry's files to ``out_dir/<stem>.<format>``."""
@@ -138,5 +152,6 @@ def draw_cached(
     )
     for key, job in zip(keys, jobs, strict=True):
         cache.copy_out(key, job.stem, out_dir, formats)
+    cache.prune(keys)
     drawn = [job.stem for job in missing.values()]
     return [cache.size_mm(key) for key in keys], drawn
