@@ -142,8 +142,14 @@ def _conclusions(old: dict, new: dict) -> list[dict]:
     return out
 
 
+#: pandoc attributes that end an image line or a table caption ("{#tbl-x}", `" width="100%"}`)
+_ATTRIBUTES = re.compile(r'"?\s*\b(?:width|height)="[^"]*"\s*\}|\s*\{#[^{}]*\}')
+
+
 def sentences(markdown: str) -> list[str]:
-    """The units a reader compares: each table row, and each sentence of the running text."""
+    """The units a reader compares: each table row, and each sentence of the running text
+    (without the pandoc attributes of figures and tables)."""
+    markdown = _ATTRIBUTES.sub("", markdown)
     units: list[str] = []
     for block in re.split(r"\n\s*\n", markdown):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
