@@ -42,7 +42,7 @@ def bump_first_mean(data_dir: Path, delta: float) -> str:
     row = next(r for r in rows if r.get("mean1"))
     row["mean1"] = f"{float(row['mean1']) + delta:g}"
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return row["outcome"]
