@@ -464,6 +464,13 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from analysis.render import FORMATS
+
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise AnalysisError(
+            f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
+        )
     build(args.data, args.out, force=args.force, formats=formats, show_changes=args.show_changes)
     return 0
