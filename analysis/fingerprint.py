@@ -50,8 +50,9 @@ def digest_folder(folder: Path, pattern: str = "*") -> str:
 
 
 def digest_json(value) -> str:
-    """SHA-256 of a JSON value in canonical form (sorted keys, no whitespace)."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """SHA-256 of a JSON value in canonical form (sorted keys, no whitespace); values JSON does
+    not know (a YAML date in the front matter) count as their text."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
