@@ -31,6 +31,7 @@ check: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_reml.py
+	$(PY) benchmarks/bench_incremental.py
 
 $(STAMP): pyproject.toml | sysdeps
 	@$(SETUP) venv

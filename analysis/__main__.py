@@ -37,6 +37,11 @@ COMMANDS = {
         "render the manuscript to HTML, PDF and DOCX without Quarto",
         "python -m analysis render --formats html,pdf",
     ),
+    "watch": (
+        "analysis.watch",
+        "rebuild and re-render the HTML whenever a file in data/ changes",
+        "python -m analysis watch --data data/",
+    ),
 }
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from analysis import paths
 from analysis.bibliography import merged_bibliography
 from analysis.context import text_context
+from analysis.errors import AnalysisError
 from analysis.filemodes import apply_umask
 from analysis.template_env import load_terms, render_template, template_environment
 
@@ -73,8 +74,31 @@ def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def build(data_dir: Path = paths.DATA_DIR, out_dir: Path = paths.GENERATED_DIR, log=print) -> dict:
-    """Run the pipeline and swap the new outputs in atomically; returns results.json's dict."""
+def build(
+    data_dir: Path = paths.DATA_DIR,
+    out_dir: Path = paths.GENERATED_DIR,
+    log=print,
+    *,
+    force: bool = False,
+    formats: tuple[str, ...] = ("html", "pdf", "docx"),
+    show_changes: bool = False,
+) -> dict:
+    """Run the pipeline and swap the new outputs in atomically; returns results.json's dict.
+    Does nothing when no input changed since the last build (unless ``force``); makes the
+    figure files the render ``formats`` need; ``show_changes`` puts the change report in the
+    HTML (:mod:`analysis.incremental`, :mod:`analysis.changes`)."""
+    from analysis import changes, incremental
+
+    settings = {"formats": sorted(formats), "show_changes": show_changes}
+    env = template_environment()
+    fingerprint = incremental.build_fingerprint(data_dir, env.loader.searchpath[0], settings)
+    if not force and incremental.build_is_current(out_dir, fingerprint):
+        log(
+            f"build: nothing to do: data, templates, code and settings are unchanged since the "
+            f"last build in {out_dir} (use --force to rebuild)"
+        )
+        return json.loads((out_dir / RESULTS_FILE).read_text(encoding="utf-8"))
+
     from analysis.data import load_review
     from analysis.figures import make_figures
     from analysis.results import assemble_results
@@ -94,19 +118,32 @@ def build(data_dir: Path = paths.DATA_DIR, out_dir: Path = paths.GENERATED_DIR, 
         step("results", RESULTS_FILE)
         write_json(tmp / RESULTS_FILE, results)
         step("figures", "forest plots and the other figures (SVG + PNG)")
-        figures = [f.to_dict() for f in make_figures(results, tmp / FIGURES_DIR, terms=terms)]
+        figures = make_figures(
+            results,
+            tmp / FIGURES_DIR,
+            terms=terms,
+            formats=("svg",) + (("png",) if "docx" in formats else ()),
+            cache_dir=incremental.figure_cache_dir(out_dir),
+            log=log,
+        )
+        figures = [f.to_dict() for f in figures]
         write_json(tmp / FIGURES_DIR / FIGURES_MANIFEST, figures)
         step("text", f"{len(PARTS)} Markdown parts from templates/")
-        for name, content in render_parts(results, figures).items():
+        parts = render_parts(results, figures, env)
+        for name, content in parts.items():
             (tmp / name).write_text(content, encoding="utf-8")
         (tmp / "metadata.yml").write_text(metadata_yaml(results), encoding="utf-8")
         bibliography = merged_bibliography(review.bibliography_file, paths.METHODS_BIB)
         (tmp / BIBLIOGRAPHY_FILE).write_text(bibliography, encoding="utf-8")
         step("write", f"swapping the new outputs into {out_dir}")
+        report = changes.write_report(out_dir, tmp, results, parts, show_changes)
+        incremental.carry_cache_and_stamp(out_dir, tmp, fingerprint)
         swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log(f"build: done in {time.perf_counter() - started:.1f} s")
+    for line in changes.summary_lines(report):
+        log(line)
     return results
 
 
@@ -149,8 +186,30 @@ def add_arguments(parser) -> None:
         metavar="DIR",
         help="the output folder (default: report/_generated/)",
     )
+    parser.add_argument("--force", action="store_true", help="rebuild even when no input changed")
+    parser.add_argument(
+        "--formats",
+        default="html,pdf,docx",
+        metavar="LIST",
+        help="the render formats to make figure files for (default: html,pdf,docx; PNGs are "
+        "made only for docx)",
+    )
+    parser.add_argument(
+        "--show-changes",
+        action="store_true",
+        help='show the change report in the HTML as a "Changes since the version of DATE" box '
+        "(leave it out for a submission build)",
+    )
 
 
 def run(args) -> int:
-    build(args.data, args.out)
+    from analysis.render import FORMATS
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise AnalysisError(
+            f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
+        )
+    build(args.data, args.out, force=args.force, formats=formats, show_changes=args.show_changes)
     return 0

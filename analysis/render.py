@@ -346,6 +346,9 @@ def add_arguments(parser) -> None:
         action="store_true",
         help="Quarto post-render: print the HTML files Quarto wrote to PDF",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="render even the formats whose sources are unchanged"
+    )
 
 
 def run(args) -> int:
@@ -360,6 +363,8 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return 2
-    for path in render(args.source, args.out, formats):
+    from analysis.incremental import render_if_changed
+
+    for path in render_if_changed(args.source, args.out, formats, force=args.force):
         print(f"wrote {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")
     return 0

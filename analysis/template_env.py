@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 from analysis import paths, text
-from analysis.data.schema import CITEKEY_PATTERN
 from analysis.errors import AnalysisError
 from analysis.text import Safe
 
@@ -59,6 +58,9 @@ def _same_safety(func):
 def citekey(key) -> Safe:
     """A BibTeX key as it may appear after ``@`` in a pandoc citation (else a ValueError, which
     :func:`render_parts` reports naming the template and line)."""
+    # imported here: analysis.data loads scipy, which a build with nothing to do never needs
+    from analysis.data.schema import CITEKEY_PATTERN
+
     if not isinstance(key, str) or not CITEKEY_PATTERN.match(key):
         raise ValueError(f"not a citation key: {key!r}")
     return Safe(key)

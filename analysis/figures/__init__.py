@@ -3,10 +3,11 @@ raw files.
 
 Entry point for the build::
 
-    make_figures(results, out_dir, *, terms=None, settings=None, dpi=300, funnel_min_k=10)
-        -> list[FigureFile]
+    make_figures(results, out_dir, *, terms=None, settings=None, dpi=300, funnel_min_k=10,
+                 formats=("svg", "png"), cache_dir=None, workers=None) -> list[FigureFile]
 
-writes, into ``out_dir``, SVG (text kept as text) and PNG (300 dpi) of
+writes, into ``out_dir``, SVG (text kept as text) and PNG (300 dpi) — or only the ``formats``
+asked for — of
 
 - ``forest-<outcome>``: forest plot of each outcome with studies, with the RoB 2 dots when
   ``risk_of_bias`` is given; ``forest-<outcome>-by-<variable>``: one per subgroup analysis in the
@@ -17,6 +18,9 @@ writes, into ``out_dir``, SVG (text kept as text) and PNG (300 dpi) of
 - ``rob-traffic-light`` and ``rob-summary`` (when there are RoB 2 judgments), plus
   ``rob-traffic-light-<outcome>`` for outcomes with outcome-specific judgments;
 - ``prisma-flow`` (when ``prisma`` is given).
+
+The figures are drawn in parallel, one worker process per core, and with ``cache_dir`` only
+those whose inputs changed are redrawn (:mod:`analysis.figures.cache`).
 
 Each :class:`~analysis.figures.output.FigureFile` carries the paths, a caption and alt text
 (``to_dict()`` gives file names relative to ``out_dir``). With ``review.example`` true, captions
@@ -32,11 +36,13 @@ with :func:`~analysis.figures.output.save_figure`. Look, sizes and determinism s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
-from analysis import progress
+from analysis.figures.cache import FigureCache, draw_cached, draw_job, run_parallel
 from analysis.figures.forest import forest_caption, forest_plot
 from analysis.figures.funnel import funnel_caption, funnel_plot
-from analysis.figures.output import FigureFile, save_figure
+from analysis.figures.output import FORMATS, FigureFile, save_figure
 from analysis.figures.prisma import prisma_caption, prisma_flow
 from analysis.figures.rob import rob_caption, rob_for_outcome, summary_plot, traffic_light_plot
 from analysis.figures.style import PNG_DPI
@@ -64,19 +70,45 @@ def _subgroup_analyses(outcome: dict) -> list[dict]:
     return [a for a in analyses if a and a.get("levels")]
 
 
-def make_figures(
+@dataclass(frozen=True)
+class FigureJob:
+    """One figure to make: its file stem, the drawing function (a key of :data:`DRAWERS`) with
+    its arguments — the figure's whole input, which its cache key hashes — and its caption and
+    alt text."""
+
+    stem: str
+    draw: str
+    args: tuple
+    kwargs: dict
+    caption: str
+    alt: str
+
+    @property
+    def inputs(self) -> dict:
+        return {"args": list(self.args), "kwargs": self.kwargs}
+
+
+#: the drawing functions a :class:`FigureJob` names
+DRAWERS = {
+    "forest": forest_plot,
+    "funnel": funnel_plot,
+    "rob-traffic-light": traffic_light_plot,
+    "rob-summary": summary_plot,
+    "prisma": prisma_flow,
+}
+
+
+def figure_jobs(
     results: dict,
-    out_dir,
     *,
     terms: dict | None = None,
     settings: dict | None = None,
-    dpi: int = PNG_DPI,
     funnel_min_k: int = FUNNEL_MIN_K,
-) -> list[FigureFile]:
-    """Make and save every figure of ``results`` (the results.json dict); see the module
-    docstring for the files. ``settings`` overrides the forest plot's defaults
-    (:data:`analysis.figures.forest.DEFAULT_SETTINGS`); the prediction interval is shown as
-    ``review.analysis.prediction_interval`` says (default: shown). Funnel plots are made for
+) -> list[FigureJob]:
+    """Every figure of ``results`` (the results.json dict) as a :class:`FigureJob`, in the order
+    of the module docstring; nothing is drawn yet. ``settings`` overrides the forest plot's
+    defaults (:data:`analysis.figures.forest.DEFAULT_SETTINGS`); the prediction interval is shown
+    as ``review.analysis.prediction_interval`` says (default: shown). Funnel plots are made for
     outcomes with at least ``funnel_min_k`` studies. ``terms`` (templates/terms.yml) name the
     arms: ``intervention_arm`` and ``comparator_arm`` label the forest plots' columns, their
     "Favours …" labels and captions."""
@@ -95,59 +127,104 @@ def make_figures(
         **(settings or {}),
     }
     rob = results.get("risk_of_bias") or []
-    made: list[FigureFile] = []
-    counter = progress.Counter("figures")
+    jobs: list[FigureJob] = []
 
-    def save(fig, stem, caption_alt):
+    def add(stem, draw, args, kwargs, caption_alt):
         caption, alt = caption_alt
-        made.append(save_figure(fig, stem, out_dir, caption + note, alt, dpi=dpi))
-        counter.advance(stem)
+        jobs.append(FigureJob(stem, draw, tuple(args), kwargs, caption + note, alt))
 
     for outcome in results.get("outcomes") or []:
         if not outcome.get("studies") or not outcome.get("pooled"):
             continue
         oid = _slug(outcome["id"])
         plain = {key: value for key, value in outcome.items() if key != "subgroups"}
-        save(
-            forest_plot(plain, rob=rob or None, settings=settings),
-            f"forest-{oid}",
-            forest_caption(plain, settings),
-        )
+        forest = {"rob": rob or None, "settings": settings}
+        add(f"forest-{oid}", "forest", [plain], forest, forest_caption(plain, settings))
         for analysis in _subgroup_analyses(outcome):
-            save(
-                forest_plot(plain, rob=rob or None, settings=settings, subgroups=analysis),
+            add(
                 f"forest-{oid}-by-{_slug(analysis.get('variable', 'subgroup'))}",
+                "forest",
+                [plain],
+                {**forest, "subgroups": analysis},
                 forest_caption(plain, settings, subgroups=analysis),
             )
         if len(outcome["studies"]) >= funnel_min_k:
-            save(funnel_plot(outcome), f"funnel-{oid}", funnel_caption(outcome))
-            save(
-                funnel_plot(outcome, contour=True),
+            add(f"funnel-{oid}", "funnel", [outcome], {}, funnel_caption(outcome))
+            add(
                 f"funnel-contour-{oid}",
+                "funnel",
+                [outcome],
+                {"contour": True},
                 funnel_caption(outcome, contour=True),
             )
     if rob:
         k = len(rob_for_outcome(rob, None))
         if k:
-            save(traffic_light_plot(rob), "rob-traffic-light", rob_caption("traffic", k))
-            save(summary_plot(rob), "rob-summary", rob_caption("summary", k))
+            add("rob-traffic-light", "rob-traffic-light", [rob], {}, rob_caption("traffic", k))
+            add("rob-summary", "rob-summary", [rob], {}, rob_caption("summary", k))
         specific = dict.fromkeys(e["outcome"] for e in rob if e.get("outcome"))
         labels = {o["id"]: o.get("label", o["id"]) for o in results.get("outcomes") or []}
         for outcome_id in specific:
             k = len(rob_for_outcome(rob, outcome_id))
-            save(
-                traffic_light_plot(rob, outcome=outcome_id),
+            add(
                 f"rob-traffic-light-{_slug(outcome_id)}",
+                "rob-traffic-light",
+                [rob],
+                {"outcome": outcome_id},
                 rob_caption("traffic", k, labels.get(outcome_id, outcome_id)),
             )
     if results.get("prisma"):
-        save(prisma_flow(results["prisma"]), "prisma-flow", prisma_caption(results["prisma"]))
-    counter.close()
-    return made
+        prisma = results["prisma"]
+        add("prisma-flow", "prisma", [prisma], {}, prisma_caption(prisma))
+    return jobs
+
+
+def make_figures(
+    results: dict,
+    out_dir,
+    *,
+    terms: dict | None = None,
+    settings: dict | None = None,
+    dpi: int = PNG_DPI,
+    funnel_min_k: int = FUNNEL_MIN_K,
+    formats: tuple[str, ...] = FORMATS,
+    cache_dir=None,
+    workers: int | None = None,
+    log=None,
+) -> list[FigureFile]:
+    """Make and save every figure of ``results`` (see :func:`figure_jobs` for ``terms``,
+    ``settings`` and ``funnel_min_k``) in ``formats`` (SVG and PNG by default). The figures are drawn in
+    parallel (``workers`` processes, default one per core). With ``cache_dir``, a figure whose
+    inputs are unchanged is copied from the content-addressed cache there instead of being
+    redrawn (:mod:`analysis.figures.cache`); ``log`` then hears how many were redrawn."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = figure_jobs(results, terms=terms, settings=settings, funnel_min_k=funnel_min_k)
+    if cache_dir is not None:
+        sizes, drawn = draw_cached(jobs, FigureCache(cache_dir), out_dir, formats, dpi, workers)
+        if log:
+            log(f"  figures: {len(drawn)} of {len(jobs)} redrawn, the others from the cache")
+    else:
+        calls = [(job, str(out_dir), job.stem, formats, dpi) for job in jobs]
+        sizes = run_parallel(draw_job, calls, workers, names=[job.stem for job in jobs])
+    return [
+        FigureFile(
+            stem=job.stem,
+            svg=out_dir / f"{job.stem}.svg",
+            png=out_dir / f"{job.stem}.png",
+            caption=job.caption,
+            alt=job.alt,
+            width_mm=width,
+            height_mm=height,
+        )
+        for job, (width, height) in zip(jobs, sizes, strict=True)
+    ]
 
 
 __all__ = [
     "FigureFile",
+    "FigureJob",
+    "figure_jobs",
     "forest_plot",
     "funnel_plot",
     "make_figures",

@@ -54,20 +54,36 @@ def _write_atomically(path: Path, write) -> None:
         raise
 
 
+#: the formats a figure is saved in: SVG for the HTML and the PDF, PNG for the DOCX
+FORMATS = ("svg", "png")
+
+
 def save_figure(
-    fig: Figure, stem: str, out_dir, caption: str, alt: str, dpi: int = PNG_DPI
+    fig: Figure,
+    stem: str,
+    out_dir,
+    caption: str,
+    alt: str,
+    dpi: int = PNG_DPI,
+    formats: tuple[str, ...] = FORMATS,
 ) -> FigureFile:
-    """Save ``fig`` as ``<out_dir>/<stem>.svg`` and ``<stem>.png`` (``dpi`` ≥ 300)."""
+    """Save ``fig`` as ``<out_dir>/<stem>.svg`` and ``<stem>.png`` (``dpi`` ≥ 300), or only in
+    the ``formats`` given; the record names both files either way."""
     if dpi < 300:
         raise ValueError(f"PNG resolution must be at least 300 dpi; got {dpi}")
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown figure format {sorted(unknown)}; choose from {FORMATS}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     svg, png = out_dir / f"{stem}.svg", out_dir / f"{stem}.png"
     with figure_style():
-        _write_atomically(svg, lambda p: fig.savefig(p, format="svg", metadata=SVG_METADATA))
-        _write_atomically(
-            png, lambda p: fig.savefig(p, format="png", dpi=dpi, metadata=PNG_METADATA)
-        )
+        if "svg" in formats:
+            _write_atomically(svg, lambda p: fig.savefig(p, format="svg", metadata=SVG_METADATA))
+        if "png" in formats:
+            _write_atomically(
+                png, lambda p: fig.savefig(p, format="png", dpi=dpi, metadata=PNG_METADATA)
+            )
     width_in, height_in = fig.get_size_inches()
     return FigureFile(
         stem=stem,

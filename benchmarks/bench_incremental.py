@@ -1,0 +1,151 @@
+"""Benchmark: the edit loop of ``make manuscript`` (build + render) on a copy of the example review.
+
+Every step runs as the user runs it, as whole processes (start-up included), in one run, so the
+ratios compare like with like on the same machine and load:
+
+* cold: build (empty figure cache) + render of HTML, PDF and DOCX;
+* bare: pandoc (HTML, DOCX) + weasyprint (PDF, print stylesheet) on the same generated sources,
+  the floor any renderer of these documents pays;
+* unchanged: build + render again, nothing changed (both should do nothing);
+* one number: one trial's mean changed, build + all three formats, and then another change
+  with build + HTML only (the ``watch`` fast path);
+* the peak memory (max RSS) of a cold build.
+
+The "before" column repeats the numbers issue 14 measured on this 2-core machine before the
+cache existed (build 17 s + render 9.6 s; a one-number change 45 s with ``make manuscript``,
+and an unchanged ``make manuscript`` redid everything). Run: ``make benchmark`` or
+``.venv/bin/python benchmarks/bench_incremental.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analysis import paths  # noqa: E402
+
+PY = sys.executable
+
+
+def run(args: list[str]) -> float:
+    """Wall time of one process (s); its output is discarded, a failure stops the benchmark."""
+    start = time.perf_counter()
+    subprocess.run(args, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def peak_rss_mib(args: list[str]) -> float:
+    """Peak RSS of a process and its children (the figure workers), in a fresh interpreter."""
+    probe = (
+        "import resource, subprocess; "
+        f"subprocess.run({args!r}, check=True, capture_output=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([PY, "-c", probe], cwd=ROOT, check=True, capture_output=True, text=True)
+    return int(out.stdout) / 1024
+
+
+class Project:
+    """A copy of data/ and report/ in a temporary folder, with the commands that build it."""
+
+    def __init__(self, root: Path):
+        self.data = root / "data"
+        self.report = root / "report"
+        self.generated = self.report / "_generated"
+        self.output = root / "_output"
+        shutil.copytree(paths.DATA_DIR, self.data)
+        shutil.copytree(paths.REPORT_DIR, self.report, ignore=shutil.ignore_patterns("_generated"))
+        shutil.copytree(paths.GENERATED_DIR, self.generated, ignore=shutil.ignore_patterns(".*"))
+
+    def build(self, formats: str = "html,pdf,docx") -> list[str]:
+        return [PY, "-m", "analysis", "build", "--data", str(self.data), "--out",
+                str(self.generated), "--formats", formats]  # fmt: skip
+
+    def render(self, formats: str = "html,pdf,docx") -> list[str]:
+        return [PY, "-m", "analysis", "render", "--source", str(self.report / "index.qmd"),
+                "--out", str(self.output), "--formats", formats]  # fmt: skip
+
+    def manuscript(self, formats: str = "html,pdf,docx") -> float:
+        return run(self.build(formats)) + run(self.render(formats))
+
+    def change_one_number(self, delta: float) -> None:
+        """Add ``delta`` to the first mean of the intervention arm in outcomes.csv (the edit
+        the cache tests make)."""
+        from tests.test_incremental import bump_first_mean
+
+        bump_first_mean(self.data, delta)
+
+    def bare_render(self, tmp: Path) -> float:
+        """pandoc + weasyprint alone on the same sources (resolved once, not timed)."""
+        import pypandoc
+        import yaml
+
+        from analysis.render import format_filters, load_source, pandoc_metadata
+
+        source = self.report / "index.qmd"
+        meta, markdown = load_source(source)
+        pandoc = pypandoc.get_pandoc_path()
+        commands = []
+        for to in ("html", "docx"):
+            md, meta_file = tmp / f"bare-{to}.md", tmp / f"bare-{to}.yml"
+            md.write_text(markdown, encoding="utf-8")
+            meta_file.write_text(yaml.safe_dump(pandoc_metadata(meta, source.parent, to)))
+            args = [pandoc, str(md), f"--to={to}", "--standalone", "--citeproc",
+                    f"--lua-filter={paths.COMPAT_FILTER}",
+                    *(f"--lua-filter={f}" for f in format_filters(meta, source.parent, to)),
+                    f"--resource-path={source.parent}",
+                    f"--metadata-file={meta_file}", f"--output={tmp / ('bare.' + to)}"]  # fmt: skip
+            if to == "html":
+                args += ["--embed-resources", "--section-divs", "--mathml"]
+            commands.append(args)
+        weasy = [PY, "-m", "weasyprint", "-q", "-s", str(paths.PRINT_CSS), str(tmp / "bare.html"),
+                 str(tmp / "bare.pdf")]  # fmt: skip
+        start = time.perf_counter()
+        for args in [commands[0], weasy, commands[1]]:
+            subprocess.run(args, cwd=source.parent, check=True, capture_output=True)
+        return time.perf_counter() - start
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project(Path(tmp))
+        cold = project.manuscript()
+        bare = project.bare_render(Path(tmp))
+        unchanged = project.manuscript()
+        project.change_one_number(0.3)
+        one_number = project.manuscript()
+        project.change_one_number(0.3)
+        fast = project.manuscript("html")
+        shutil.rmtree(project.generated / ".cache")
+        peak = peak_rss_mib(project.build())
+
+    rows = [
+        ("cold build + render, 3 formats", cold, "17 + 9.6 s", f"{cold / bare:.2f}x bare",
+         "<= 2x bare", cold <= 2 * bare),
+        ("bare pandoc + weasyprint, same sources", bare, "", "", "", None),
+        ("unchanged make manuscript", unchanged, "redid all", f"{unchanged / cold:.3f}x cold",
+         "< 1 s", unchanged < 1),
+        ("one number: build + HTML", fast, "", f"{fast / cold:.2f}x cold", "<= 3 s", fast <= 3),
+        ("one number: build + 3 formats", one_number, "45 s", f"{one_number / cold:.2f}x cold",
+         "<= 0.5x cold", one_number <= 0.5 * cold),
+    ]  # fmt: skip
+    print(f"{'measurement':40} {'now':>8} {'before':>18} {'ratio':>14} {'goal':>13}  met")
+    for name, seconds, before, ratio, goal, met in rows:
+        verdict = "" if met is None else ("yes" if met else "NO")
+        print(f"{name:40} {seconds:7.2f}s {before:>18} {ratio:>14} {goal:>13}  {verdict}")
+    print(f"{'peak memory of a cold build (max RSS)':40} {peak:6.0f} MiB (largest process)")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"(load average after measuring: {load}; cores: {len(os.sched_getaffinity(0))})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
