@@ -191,8 +191,8 @@ def add_arguments(parser) -> None:
         "--formats",
         default="html,pdf,docx",
         metavar="LIST",
-        help="the render formats to make figure files for (default: html,pdf,docx; PNGs are "
-        "made only for docx)",
+        help="comma-separated subset of html,pdf,docx: the formats to make figure files for "
+        "(default: all three; PNGs only for docx)",
     )
     parser.add_argument(
         "--show-changes",

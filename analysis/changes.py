@@ -7,7 +7,8 @@ It compares the new ``results.json`` and generated Markdown parts with the previ
 * **estimates**: each outcome's pooled estimate and CI that moved, on the natural scale
   ("SLEDAI: SMD −0.78 (−1.25 to −0.31) → −0.77 (−1.24 to −0.30)");
 * **conclusions** whose wording changed: statistical significance and the direction it favours
-  (the decision the text reads, results.json ``outcomes[i].decisions.effect``) and the GRADE certainty;
+  (the decision the text reads, results.json ``outcomes[i].decisions.effect``) and the GRADE
+  certainty;
 * **numbers**: every sentence (or table row) of the generated text whose numbers moved, with
   each old → new value; a sentence is matched to its previous version by its words with the
   numbers taken out, so it is found however many of its numbers changed;

@@ -193,10 +193,10 @@ def make_figures(
     log=None,
 ) -> list[FigureFile]:
     """Make and save every figure of ``results`` (see :func:`figure_jobs` for ``terms``,
-    ``settings`` and ``funnel_min_k``) in ``formats`` (SVG and PNG by default). The figures are drawn in
-    parallel (``workers`` processes, default one per core). With ``cache_dir``, a figure whose
-    inputs are unchanged is copied from the content-addressed cache there instead of being
-    redrawn (:mod:`analysis.figures.cache`); ``log`` then hears how many were redrawn."""
+    ``settings`` and ``funnel_min_k``) in ``formats`` (SVG and PNG by default). The figures are
+    drawn in parallel (``workers`` processes, default one per core). With ``cache_dir``, a
+    figure whose inputs are unchanged is copied from the content-addressed cache there instead
+    of being redrawn (:mod:`analysis.figures.cache`); ``log`` then hears how many were redrawn."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = figure_jobs(results, terms=terms, settings=settings, funnel_min_k=funnel_min_k)

@@ -142,7 +142,9 @@ def run_parallel(
                 counter.advance(name)
             return results
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(function, *args): name for args, name in zip(calls, names)}
+            futures = {
+                pool.submit(function, *args): name for args, name in zip(calls, names, strict=True)
+            }
             for future in as_completed(futures):
                 counter.advance(futures[future])
             return [future.result() for future in futures]
