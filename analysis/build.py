@@ -191,8 +191,8 @@ def add_arguments(parser) -> None:
         "--formats",
         default="html,pdf,docx",
         metavar="LIST",
-        help="comma-separated subset of html,pdf,docx: the formats to make figure files for "
-        "(default: all three; PNGs only for docx)",
+        help="comma-separated subset of html,pdf,docx (default: all three; the build makes the "
+        "figure files these formats show: PNGs only for docx)",
     )
     parser.add_argument(
         "--show-changes",
