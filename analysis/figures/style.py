@@ -91,7 +91,7 @@ RC_PARAMS = {
     "legend.fontsize": SMALL_SIZE,
     "legend.frameon": False,
     "svg.fonttype": "none",
-    "svg.hashsalt": "mscs-meta-figures",
+    "svg.hashsalt": "meta-manuscript-figures",
     "svg.image_inline": True,
     "path.simplify": False,
 }
