@@ -25,6 +25,7 @@ from pathlib import Path
 from analysis import paths, text
 from analysis.data.schema import CITEKEY_PATTERN
 from analysis.errors import AnalysisError
+from analysis.sections import write_sections
 from analysis.text import Safe
 
 #: template (in templates/) -> generated Markdown part (in the output folder)
@@ -370,6 +371,7 @@ def build(data_dir: Path = paths.DATA_DIR, out_dir: Path = paths.GENERATED_DIR, 
             (tmp / name).write_text(content, encoding="utf-8")
         (tmp / "metadata.yml").write_text(metadata_yaml(results), encoding="utf-8")
         (tmp / BIBLIOGRAPHY_FILE).write_text(bibliography(review), encoding="utf-8")
+        write_sections(data_dir, tmp, log)
         step("write", f"swapping the new outputs into {out_dir}")
         swap_in(tmp, out_dir)
     finally:
