@@ -19,6 +19,7 @@ COMMANDS = {
     "check": ("analysis.data.check", "validate a data folder and print a summary"),
     "build": ("analysis.build", "validate, analyse, and write results, figures and text"),
     "render": ("analysis.render", "render the manuscript to HTML, PDF and DOCX without Quarto"),
+    "new": ("analysis.new_review", "write a new review folder with placeholders to fill in"),
 }
 
 

@@ -22,7 +22,6 @@ import pytest
 
 from analysis import paths
 
-
 EXAMPLES_DIR = paths.ROOT / "examples"
 #: the synthetic MSCS-in-SLE example (a copy of what data/ ships with)
 MSCS_EXAMPLE = EXAMPLES_DIR / "mscs-sle"

@@ -15,6 +15,7 @@ from analysis.errors import DataError
 
 from .conftest import MSCS_EXAMPLE
 
+
 def copy_example(tmp_path: Path) -> Path:
     """A copy of the MSCS example review as ``tmp_path/data``."""
     target = tmp_path / "data"
