@@ -15,6 +15,7 @@ import pytest
 from analysis import paths
 from analysis.build import PARTS, RESULTS_FILE, build, render_parts
 from analysis.errors import AnalysisError, DataError
+from analysis.sections import SECTIONS, SECTIONS_DIR
 from analysis.text import effect_statement, fmt_int, fmt_num, fmt_p, fmt_pct, spell
 
 from .conftest import MSCS_EXAMPLE, copy_project
@@ -247,7 +248,8 @@ def test_committed_generated_parts_equal_a_fresh_build(manuscript_build):
     if not same_review(paths.DATA_DIR, MSCS_EXAMPLE):
         pytest.skip("data/ is not the shipped example (examples/mscs-sle/)")
     stale = []
-    for name in [*PARTS.values(), "metadata.yml", "references.bib"]:
+    sections = [f"{SECTIONS_DIR}/{name}.md" for name in SECTIONS]
+    for name in [*PARTS.values(), "metadata.yml", "references.bib", *sections]:
         fresh = part(manuscript_build, name)
         committed = paths.GENERATED_DIR / name
         if not committed.exists() or committed.read_text(encoding="utf-8") != fresh:
