@@ -42,6 +42,11 @@ COMMANDS = {
         "rebuild and re-render the HTML whenever a file in data/ changes",
         "python -m analysis watch --data data/",
     ),
+    "new": (
+        "analysis.new_review",
+        "write a new review folder with placeholders to fill in",
+        "python -m analysis new my-review/",
+    ),
 }
 
 

@@ -32,6 +32,7 @@ from analysis.bibliography import merged_bibliography
 from analysis.context import text_context
 from analysis.errors import AnalysisError
 from analysis.filemodes import apply_umask
+from analysis.sections import write_sections
 from analysis.template_env import load_terms, render_template, template_environment
 
 #: template (in templates/) -> generated Markdown part (in the output folder)
@@ -135,6 +136,7 @@ def build(
         (tmp / "metadata.yml").write_text(metadata_yaml(results), encoding="utf-8")
         bibliography = merged_bibliography(review.bibliography_file, paths.METHODS_BIB)
         (tmp / BIBLIOGRAPHY_FILE).write_text(bibliography, encoding="utf-8")
+        write_sections(data_dir, tmp, log)
         step("write", f"swapping the new outputs into {out_dir}")
         report = changes.write_report(out_dir, tmp, results, parts, show_changes)
         incremental.carry_cache_and_stamp(out_dir, tmp, fingerprint)

@@ -37,7 +37,7 @@ from analysis.stats.subgroups import subgroup_analysis
 #: results.json schema version: bump when a key is renamed or removed
 SCHEMA_VERSION = 1
 #: packages whose versions are recorded in the provenance block
-RECORDED_PACKAGES = ("mscs-meta", "numpy", "scipy", "matplotlib", "jinja2", "pyyaml")
+RECORDED_PACKAGES = ("metabuild", "numpy", "scipy", "matplotlib", "jinja2", "pyyaml")
 
 
 def input_hash(review: Review) -> str:

@@ -1,8 +1,14 @@
 """Session-wide fixtures: the example manuscript built and rendered once per test session.
 
-``manuscript_build`` copies ``report/`` (sources, styles, filter) and ``data/`` into a temporary
-folder and runs the build there; ``manuscript_render`` renders that copy to HTML, PDF and DOCX.
-Tests read these outputs; none of them touches the repository's own ``report/_generated``.
+The tests never read the user's ``data/``: after a reviewer replaces it with their own review,
+the suite still passes (``make check`` validates their data). They use the example reviews the
+repository ships under ``examples/`` instead: :data:`MSCS_EXAMPLE` (the synthetic example that
+``data/`` holds on a fresh clone) and :data:`BCG_EXAMPLE` (real trial counts).
+
+``manuscript_build`` copies ``report/`` (sources, styles, filter) and the MSCS example into a
+temporary folder and runs the build there; ``manuscript_render`` renders that copy to HTML, PDF
+and DOCX. Tests read these outputs; none of them touches the repository's own
+``report/_generated``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,22 @@ import pytest
 
 from analysis import paths
 
+EXAMPLES_DIR = paths.ROOT / "examples"
+#: the synthetic MSCS-in-SLE example (a copy of what data/ ships with)
+MSCS_EXAMPLE = EXAMPLES_DIR / "mscs-sle"
+#: BCG vaccine trials (Colditz et al. 1994): real counts, illustrative surroundings
+BCG_EXAMPLE = EXAMPLES_DIR / "bcg-vaccine"
+#: where the MSCS example's generator may live (it is moving from data/ to tools/)
+GENERATOR_PLACES = ("tools/make_example.py", "data/make_example.py")
+
+
+def example_generator() -> Path:
+    """The script that writes the MSCS example's four tables."""
+    for place in GENERATOR_PLACES:
+        if (paths.ROOT / place).is_file():
+            return paths.ROOT / place
+    raise AssertionError(f"the example generator is in none of {', '.join(GENERATOR_PLACES)}")
+
 
 @dataclass(frozen=True)
 class BuiltManuscript:
@@ -28,11 +50,12 @@ class BuiltManuscript:
     log: tuple[str, ...]
 
 
-def copy_project(dest: Path) -> tuple[Path, Path]:
-    """data/ and report/ (without its generated parts) copied under ``dest``."""
+def copy_project(dest: Path, review: Path = MSCS_EXAMPLE) -> tuple[Path, Path]:
+    """A review folder (as ``data/``) and report/ (without its generated parts) copied under
+    ``dest``."""
     data_dir = dest / "data"
     report = dest / "report"
-    shutil.copytree(paths.DATA_DIR, data_dir)
+    shutil.copytree(review, data_dir)
     shutil.copytree(paths.REPORT_DIR, report, ignore=shutil.ignore_patterns("_generated", ".*"))
     return data_dir, report
 

@@ -1,4 +1,5 @@
-"""Helpers for the data tests: a copy of the example data folder and cell-level edits."""
+"""Helpers for the data tests: a copy of the example review (never the user's data/) and
+cell-level edits."""
 
 from __future__ import annotations
 
@@ -11,25 +12,14 @@ import yaml
 from analysis.__main__ import main
 from analysis.data import load_review
 from analysis.errors import DataError
-from analysis.paths import DATA_DIR
 
-DATA_FILES = (
-    "review.yml",
-    "studies.csv",
-    "outcomes.csv",
-    "adverse_events.csv",
-    "risk_of_bias.csv",
-    "prisma.yml",
-    "grade.yml",
-    "references.bib",
-)
+from .conftest import MSCS_EXAMPLE
 
 
 def copy_example(tmp_path: Path) -> Path:
+    """A copy of the MSCS example review as ``tmp_path/data``."""
     target = tmp_path / "data"
-    target.mkdir()
-    for name in DATA_FILES:
-        shutil.copy(DATA_DIR / name, target / name)
+    shutil.copytree(MSCS_EXAMPLE, target)
     return target
 
 

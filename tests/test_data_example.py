@@ -1,18 +1,19 @@
-"""The synthetic example review: its contents, and that pooling it reproduces the published
-abstract it imitates (random effects, REML, z-based CI; SMD as Hedges' g)."""
+"""The synthetic example review (the tests' own copy, examples/mscs-sle/, which data/ ships
+with): its contents, and that pooling it reproduces the published abstract it imitates (random
+effects, REML, z-based CI; SMD as Hedges' g)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from analysis.data import load_review
-from analysis.paths import DATA_DIR
 from analysis.stats.effect_sizes import smd
 from analysis.stats.pooling import rma
+
+from .conftest import MSCS_EXAMPLE, example_generator
 
 #: the abstract: SMD, 95% CI (2 decimals) and p (3 decimals)
 PUBLISHED = {
@@ -24,7 +25,7 @@ PUBLISHED = {
 
 @pytest.fixture(scope="module")
 def review():
-    return load_review(DATA_DIR)
+    return load_review(MSCS_EXAMPLE)
 
 
 def pooled(review, outcome):
@@ -54,7 +55,7 @@ def test_pooling_reproduces_the_published_abstract(review, outcome):
 
 def test_example_is_flagged_as_synthetic(review):
     assert review.example is True
-    assert "Synthetic example" in (DATA_DIR / "references.bib").read_text(encoding="utf-8")
+    assert "Synthetic example" in (MSCS_EXAMPLE / "references.bib").read_text(encoding="utf-8")
 
 
 def test_nine_rcts_2013_to_2024_with_485_patients(review):
@@ -130,13 +131,12 @@ def test_to_dict_is_json_ready_and_shaped_like_results_json(review):
 
 
 def test_generator_is_deterministic(tmp_path):
-    """tools/make_example.py writes the committed tables byte for byte."""
+    """The example generator writes the example's tables byte for byte."""
     import importlib.util
 
-    generator = Path(__file__).resolve().parent.parent / "tools" / "make_example.py"
-    spec = importlib.util.spec_from_file_location("make_example", generator)
+    spec = importlib.util.spec_from_file_location("make_example", example_generator())
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.make(tmp_path)
     for name in ("studies.csv", "outcomes.csv", "adverse_events.csv", "risk_of_bias.csv"):
-        assert (tmp_path / name).read_bytes() == (DATA_DIR / name).read_bytes(), name
+        assert (tmp_path / name).read_bytes() == (MSCS_EXAMPLE / name).read_bytes(), name

@@ -11,7 +11,7 @@ import pytest
 
 from analysis.data import load_review
 from analysis.data.reading import TABLES
-from analysis.paths import DATA_DIR
+from tests.conftest import MSCS_EXAMPLE
 from tests.data_cases import (
     check_exit_code,
     copy_example,
@@ -23,7 +23,7 @@ from tests.data_cases import (
 
 @pytest.fixture(scope="module")
 def reference():
-    return load_review(DATA_DIR).to_dict()
+    return load_review(MSCS_EXAMPLE).to_dict()
 
 
 def _comparable(review_dict: dict) -> dict:
@@ -145,7 +145,7 @@ def test_table_in_both_csv_and_workbook_is_ambiguous(tmp_path):
     data = copy_example(tmp_path)
     _write_workbook(data, tables=("risk_of_bias",))
     (data / "risk_of_bias.csv").write_text(
-        (DATA_DIR / "risk_of_bias.csv").read_text(encoding="utf-8"), encoding="utf-8"
+        (MSCS_EXAMPLE / "risk_of_bias.csv").read_text(encoding="utf-8"), encoding="utf-8"
     )
     problem = next(p for p in problems_of(data) if p.file == "risk_of_bias.csv")
     assert "one place only" in problem.expected

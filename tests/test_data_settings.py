@@ -6,6 +6,7 @@ import pytest
 
 from analysis.data import load_review
 from analysis.data.check import summary
+from tests.conftest import MSCS_EXAMPLE
 from tests.data_cases import (
     check_exit_code,
     copy_example,
@@ -123,7 +124,7 @@ def test_outcome_specific_rob_takes_precedence(tmp_path):
 
 
 def test_lookups_and_summary():
-    review = load_review("data")
+    review = load_review(MSCS_EXAMPLE)
     assert review.study("S04").label == "Dorne 2018"
     assert review.study("S04").get("age_mean") == pytest.approx(33.8)
     with pytest.raises(KeyError):

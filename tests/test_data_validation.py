@@ -11,6 +11,7 @@ import pytest
 
 from analysis.__main__ import main
 from analysis.data import load_review
+from tests.conftest import MSCS_EXAMPLE
 from tests.data_cases import (
     check_exit_code,
     copy_example,
@@ -393,7 +394,7 @@ def test_all_problems_are_reported_together(tmp_path, capsys):
 
 
 def test_the_example_passes_and_check_prints_its_summary(capsys):
-    assert main(["check"]) == 0  # default: data/
+    assert main(["check", "--data", str(MSCS_EXAMPLE)]) == 0
     out = capsys.readouterr().out
     assert "9 studies, 485 participants" in out
     assert "sledai (SLEDAI; SMD, primary): 9 studies" in out
@@ -478,11 +479,18 @@ def test_analysed_arm_smaller_than_randomised_is_accepted(tmp_path):
     assert next(r for r in load_review(data).data_for("c3") if r.study_id == "S06").n1 == 31
 
 
-def test_conversion_method_missing_from_the_bibliographies(tmp_path):
+def test_conversion_method_missing_from_the_bibliographies(tmp_path, monkeypatch):
+    """Shi et al. 2020 ships in report/references.bib: a builder without it warns."""
+    from analysis import paths
+    from analysis.data import loading
+
     data = copy_example(tmp_path)
-    bib = data / "references.bib"
-    text = bib.read_text(encoding="utf-8")
-    bib.write_text(text.replace("@article{shi2020,", "@article{shi2020x,"), encoding="utf-8")
+    methods = tmp_path / "report" / "references.bib"
+    methods.parent.mkdir()
+    text = paths.METHODS_BIB.read_text(encoding="utf-8")
+    methods.write_text(text.replace("@article{shi2020,", "@article{shi2020x,"), encoding="utf-8")
+    monkeypatch.setattr(loading, "METHODS_BIB", methods)
+    monkeypatch.setattr(loading, "ROOT", tmp_path)
     row = find_row(data / "outcomes.csv", study_id="S04", outcome="anti_dsdna")
     flagged = [w for w in _warnings(data) if w.value == "shi2020"]
     assert [w.row for w in flagged] == [row]  # once per row, though both arms were converted

@@ -87,7 +87,7 @@ RC_PARAMS = {
     "legend.fontsize": SMALL_SIZE,
     "legend.frameon": False,
     "svg.fonttype": "none",
-    "svg.hashsalt": "mscs-meta-figures",
+    "svg.hashsalt": "metabuild-figures",
     "svg.image_inline": True,
     "path.simplify": False,
 }

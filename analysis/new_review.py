@@ -1,0 +1,43 @@
+"""``python -m analysis new DIR``: start a new review from the skeleton.
+
+Writes every file of a review folder (``analysis/skeleton/``: settings with comments, tables with
+two placeholder trials or header rows, PRISMA counts, GRADE judgments, references and the
+hand-written sections) into ``DIR``, which must be empty or not exist yet. ``check`` accepts
+the result, and ``build`` + ``render`` make a placeholder manuscript from it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from analysis.errors import DataError, Problem
+
+SKELETON_DIR = Path(__file__).resolve().parent / "skeleton"
+
+
+def new_review(target: Path) -> list[Path]:
+    """Copy the skeleton into ``target`` (empty or absent); returns the files written."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise DataError(
+            [
+                Problem(
+                    str(target), None, None, "not empty", "a folder that is empty or does not exist"
+                )
+            ]
+        )
+    shutil.copytree(SKELETON_DIR, target, dirs_exist_ok=True)
+    return sorted(p for p in target.rglob("*") if p.is_file())
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("dir", type=Path, help="the new review's folder (empty or absent)")
+
+
+def run(args) -> int:
+    files = new_review(args.dir)
+    print(f"new: wrote {len(files)} files into {args.dir}:")
+    for path in files:
+        print(f"  {path.relative_to(args.dir)}")
+    print(f"Replace the placeholders, then: python -m analysis check --data {args.dir}")
+    return 0

@@ -1,0 +1,137 @@
+"""Reviews other than the shipped example: a new review from ``python -m analysis new``, the
+BCG example (real trial counts, tested against metafor), and the hand-written sections."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.__main__ import main
+from analysis.sections import SECTIONS, SECTIONS_DIR, placeholder
+
+from .conftest import BCG_EXAMPLE, MSCS_EXAMPLE, copy_project
+from .reference_cases import SHARED_REFERENCE
+
+#: metafor 3.8-1 on dat.bcg, risk ratio, REML with a z-based CI (the shared reference values)
+BCG_METAFOR = json.loads((SHARED_REFERENCE / "bcg_RR.json").read_text(encoding="utf-8"))
+#: iterative estimator (REML): metafor stops at its own threshold
+REML_TOL = 1e-4
+
+
+def build_and_render(review: Path, root: Path) -> tuple[dict, str, list[str]]:
+    """Build ``review`` with a copy of report/ under ``root`` and render it to HTML; returns
+    results.json, the HTML and the build's log."""
+    from analysis.build import RESULTS_FILE, build
+    from analysis.render import render
+
+    data_dir, report = copy_project(root, review)
+    log: list[str] = []
+    build(data_dir, report / "_generated", log=log.append)
+    results = json.loads((report / "_generated" / RESULTS_FILE).read_text(encoding="utf-8"))
+    files = render(report / "index.qmd", root / "out", formats=("html",), log=lambda _: None)
+    html = next(p for p in files if p.suffix == ".html").read_text(encoding="utf-8")
+    return results, html, log
+
+
+@pytest.fixture(scope="module")
+def bcg(tmp_path_factory):
+    return build_and_render(BCG_EXAMPLE, tmp_path_factory.mktemp("bcg"))
+
+
+def test_bcg_example_passes_the_check():
+    assert main(["check", "--data", str(BCG_EXAMPLE)]) == 0
+
+
+def test_bcg_counts_are_metafors_dat_bcg():
+    """The example's trials are the 13 rows of dat.bcg, in its order, with its counts."""
+    from analysis.data import load_review
+
+    rows = load_review(BCG_EXAMPLE).data_for("tb")
+    assert [r.study_id for r in rows] == [f"T{i:02d}" for i in range(1, 14)]
+    assert [(r.events1, r.n1, r.events2, r.n2) for r in rows] == [
+        tuple(int(x) for x in line.split(",")[1:5])
+        for line in (SHARED_REFERENCE / "bcg.csv").read_text(encoding="utf-8").splitlines()[1:]
+    ]
+
+
+@pytest.mark.parametrize(
+    "key", ["estimate", "se", "ci_lower", "ci_upper", "pval", "tau2", "q", "q_pval"]
+)
+def test_bcg_pooled_risk_ratio_agrees_with_metafor(bcg, key):
+    results, _, _ = bcg
+    (outcome,) = results["outcomes"]
+    assert outcome["measure"] == "RR" and outcome["k"] == 13
+    expected = BCG_METAFOR["models"]["REML_z"][key]
+    assert outcome["pooled"][key] == pytest.approx(expected, rel=REML_TOL), key
+
+
+def test_bcg_study_effects_agree_with_metafor(bcg):
+    results, _, _ = bcg
+    studies = results["outcomes"][0]["studies"]
+    assert [s["yi"] for s in studies] == pytest.approx(BCG_METAFOR["escalc"]["yi"], rel=1e-8)
+    assert [s["vi"] for s in studies] == pytest.approx(BCG_METAFOR["escalc"]["vi"], rel=1e-8)
+
+
+def test_bcg_manuscript_renders_cites_its_source_and_holds_its_sections(bcg):
+    _, html, log = bcg
+    assert "Colditz" in html and "JAMA" in html
+    assert "Section not written" not in html
+    assert not [line for line in log if f"{SECTIONS_DIR}/" in line]
+    own = (BCG_EXAMPLE / SECTIONS_DIR / "conclusions.md").read_text(encoding="utf-8")
+    other = (MSCS_EXAMPLE / SECTIONS_DIR / "conclusions.md").read_text(encoding="utf-8")
+    assert " ".join(own.split()[:8]) in html
+    assert " ".join(other.split()[:8]) not in html  # never another review's text
+    assert "Systemic lupus erythematosus (SLE) is a chronic" not in html
+
+
+def test_new_check_build_render_on_an_empty_folder(tmp_path, capsys):
+    target = tmp_path / "review"
+    target.mkdir()
+    assert main(["new", str(target)]) == 0
+    assert {p.name for p in target.iterdir()} >= {
+        "review.yml",
+        "studies.csv",
+        "outcomes.csv",
+        "adverse_events.csv",
+        "risk_of_bias.csv",
+        "prisma.yml",
+        "grade.yml",
+        "references.bib",
+        "sections",
+    }
+    assert {p.stem for p in (target / SECTIONS_DIR).iterdir()} == set(SECTIONS)
+    assert main(["check", "--data", str(target)]) == 0
+    _, html, _ = build_and_render(target, tmp_path / "manuscript")
+    assert "PLACEHOLDER" in html and "Placeholder: write the section here" in html
+
+
+def test_new_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
+    assert main(["new", str(tmp_path)]) == 2
+    assert "empty" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_a_missing_section_is_a_visible_placeholder_and_a_warning(tmp_path):
+    review = tmp_path / "review"
+    shutil.copytree(MSCS_EXAMPLE, review)
+    (review / SECTIONS_DIR / "discussion.md").unlink()
+    (review / SECTIONS_DIR / "funding.md").write_text("  \n", encoding="utf-8")
+    _, html, log = build_and_render(review, tmp_path / "manuscript")
+    warned = [line for line in log if "warning" in line and SECTIONS_DIR in line]
+    assert len(warned) == 2 and "discussion.md" in warned[0] + warned[1]
+    assert html.count("Section not written") == 2
+    assert "sections/discussion.md" in html
+    assert placeholder("discussion").count("discussion.md") == 1
+
+
+def test_a_review_without_the_methods_references_renders(bcg):
+    """BCG's references.bib holds only its source: the methods references the generated text
+    cites (begg1994, duval2000, ...) come from report/references.bib."""
+    text = (BCG_EXAMPLE / "references.bib").read_text(encoding="utf-8")
+    assert "begg1994" not in text and "higgins2003" not in text
+    _, html, _ = bcg
+    assert "Begg" in html
