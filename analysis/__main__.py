@@ -30,7 +30,7 @@ COMMANDS = {
     "build": (
         "analysis.build",
         "validate, analyse, and write results, figures and text",
-        "python -m analysis build --data data/ --out report/_generated/",
+        "python -m analysis build --data data/ --generated report/_generated/",
     ),
     "render": (
         "analysis.render",

@@ -27,10 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis import paths
+from analysis import cli_options, paths
 from analysis.bibliography import merged_bibliography
 from analysis.context import text_context
-from analysis.errors import AnalysisError
 from analysis.filemodes import apply_umask
 from analysis.sections import write_sections
 from analysis.template_env import load_terms, render_template, template_environment
@@ -174,44 +173,16 @@ def swap_in(new: Path, target: Path) -> None:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=paths.DATA_DIR,
-        metavar="DIR",
-        help="the data folder of the review (default: data/)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=paths.GENERATED_DIR,
-        metavar="DIR",
-        help="the output folder (default: report/_generated/)",
-    )
+    cli_options.add_data(parser)
+    cli_options.add_generated(parser)
     parser.add_argument("--force", action="store_true", help="rebuild even when no input changed")
-    parser.add_argument(
-        "--formats",
-        default="html,pdf,docx",
-        metavar="LIST",
-        help="comma-separated subset of html,pdf,docx (default: all three; the build makes the "
-        "figure files these formats show: PNGs only for docx)",
-    )
-    parser.add_argument(
-        "--show-changes",
-        action="store_true",
-        help='show the change report in the HTML as a "Changes since the version of DATE" box '
-        "(leave it out for a submission build)",
-    )
+    cli_options.add_formats(parser)
+    cli_options.add_show_changes(parser)
 
 
 def run(args) -> int:
-    from analysis.render import FORMATS
-
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise AnalysisError(
-            f"unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}"
-        )
-    build(args.data, args.out, force=args.force, formats=formats, show_changes=args.show_changes)
+    formats = cli_options.formats_option(args.formats)
+    build(
+        args.data, args.generated, force=args.force, formats=formats, show_changes=args.show_changes
+    )
     return 0

@@ -24,17 +24,15 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import yaml
 
-from analysis import paths
+from analysis import cli_options, paths
 from analysis.errors import AnalysisError
 from analysis.progress import timed
 
-FORMATS = ("html", "pdf", "docx")
 OUTPUT_NAME = "manuscript"
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
@@ -257,7 +255,7 @@ def docx_text(docx_file: Path) -> str:
 def render(
     source: Path = paths.MANUSCRIPT_SOURCE,
     out_dir: Path = paths.MANUSCRIPT_OUTPUT_DIR,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = cli_options.FORMATS,
     log=print,
 ) -> list[Path]:
     """Render ``source`` into ``out_dir`` as ``manuscript.{html,pdf,docx}``; returns the files."""
@@ -321,26 +319,9 @@ def quarto_post_render(log=print) -> list[Path]:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=paths.MANUSCRIPT_SOURCE,
-        metavar="FILE",
-        help="the manuscript source (default: report/index.qmd)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=paths.MANUSCRIPT_OUTPUT_DIR,
-        metavar="DIR",
-        help="the output folder (default: _output/report/, where `quarto render` writes too)",
-    )
-    parser.add_argument(
-        "--formats",
-        default=",".join(FORMATS),
-        metavar="LIST",
-        help="comma-separated subset of html,pdf,docx (default: all three)",
-    )
+    cli_options.add_source(parser)
+    cli_options.add_output(parser)
+    cli_options.add_formats(parser)
     parser.add_argument(
         "--pdf-only",
         action="store_true",
@@ -355,14 +336,7 @@ def run(args) -> int:
     if args.pdf_only:
         quarto_post_render()
         return 0
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        print(
-            f"error: unknown format {', '.join(unknown)}; choose from {', '.join(FORMATS)}",
-            file=sys.stderr,
-        )
-        return 2
+    formats = cli_options.formats_option(args.formats)
     from analysis.incremental import render_if_changed
 
     for path in render_if_changed(args.source, args.out, formats, force=args.force):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from analysis import paths
+from analysis import cli_options
 from analysis.errors import AnalysisError, DataError
 from analysis.fingerprint import input_files
 
@@ -68,34 +68,10 @@ def _attempt(rebuild, log) -> None:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=paths.DATA_DIR,
-        metavar="DIR",
-        help="the data folder of the review (default: data/)",
-    )
-    parser.add_argument(
-        "--generated",
-        type=Path,
-        default=paths.GENERATED_DIR,
-        metavar="DIR",
-        help="the build's output folder (default: report/_generated/)",
-    )
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=paths.MANUSCRIPT_SOURCE,
-        metavar="FILE",
-        help="the manuscript source (default: report/index.qmd)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=paths.MANUSCRIPT_OUTPUT_DIR,
-        metavar="DIR",
-        help="the output folder (default: _output/report/, where `quarto render` writes too)",
-    )
+    cli_options.add_data(parser)
+    cli_options.add_generated(parser)
+    cli_options.add_source(parser)
+    cli_options.add_output(parser)
     parser.add_argument(
         "--interval",
         type=float,
@@ -103,12 +79,7 @@ def add_arguments(parser) -> None:
         metavar="SECONDS",
         help="seconds between looks at the data folder (default: 1)",
     )
-    parser.add_argument(
-        "--show-changes",
-        action="store_true",
-        help='show the change report in the HTML as a "Changes since the version of DATE" box '
-        "(leave it out for a submission build)",
-    )
+    cli_options.add_show_changes(parser)
 
 
 def run(args) -> int:

@@ -66,7 +66,7 @@ class Project:
         shutil.copytree(paths.GENERATED_DIR, self.generated, ignore=shutil.ignore_patterns(".*"))
 
     def build(self, formats: str = "html,pdf,docx") -> list[str]:
-        return [PY, "-m", "analysis", "build", "--data", str(self.data), "--out",
+        return [PY, "-m", "analysis", "build", "--data", str(self.data), "--generated",
                 str(self.generated), "--formats", formats]  # fmt: skip
 
     def render(self, formats: str = "html,pdf,docx") -> list[str]:

@@ -331,7 +331,7 @@ def test_cli_reports_a_template_error_and_keeps_the_outputs(
     out = tmp_path / "out" / "_generated"
     shutil.copytree(manuscript_build.generated, out)
     before = snapshot_dir(out)
-    code = main(["build", "--data", str(manuscript_build.data_dir), "--out", str(out)])
+    code = main(["build", "--data", str(manuscript_build.data_dir), "--generated", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "template results.md.j2, line 5 failed: TypeError" in err
@@ -574,7 +574,7 @@ def test_cli_reports_bad_data_without_traceback(tmp_path, capsys):
 
     data_dir, _ = copy_project(tmp_path)
     edit_csv(data_dir / "outcomes.csv", 0, "n1", "abc")
-    code = main(["build", "--data", str(data_dir), "--out", str(tmp_path / "out")])
+    code = main(["build", "--data", str(data_dir), "--generated", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "outcomes.csv" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()

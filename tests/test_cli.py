@@ -96,6 +96,7 @@ def test_same_option_same_name_metavar_and_wording():
             else:
                 seen[option] = (name, *shown)
     assert seen["--data"][1] == "DIR" and seen["--out"][1] == "DIR"
+    assert seen["--generated"][1] == "DIR"
 
 
 def test_every_valued_option_has_a_metavar():

@@ -7,21 +7,14 @@ otherwise the CLI prints every problem and exits 2.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from analysis import cli_options
 from analysis.data.loading import load_review
 from analysis.data.schema import Review
-from analysis.paths import DATA_DIR
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DATA_DIR,
-        metavar="DIR",
-        help="the data folder of the review (default: data/)",
-    )
+    cli_options.add_data(parser)
 
 
 def summary(review: Review) -> str:
