@@ -114,3 +114,42 @@ def test_prediction_interval_decision():
     }
     two = interpret.prediction({"k": 2, "pi_lower": None, "pi_upper": None}, None)
     assert two["available"] is False and two["too_few_trials"] and two["includes_null"] is None
+
+
+def engine_influence(yi, method="REML"):
+    """interpret.influence on a fit made by the engine (results.json's shapes)."""
+    import numpy as np
+
+    from analysis.public import pooled_to_public, to_public
+    from analysis.stats.pooling import rma
+    from analysis.stats.sensitivity import sensitivity_analysis
+
+    model = rma(np.asarray(yi), np.full(len(yi), 0.01), method=method)
+    labels = [chr(ord("A") + i) for i in range(len(yi))]
+    sens = to_public(sensitivity_analysis(model, labels, analyses=("leave_one_out",)))
+    return interpret.influence(pooled_to_public(model), sens, 0.05)
+
+
+def test_influence_flags_a_significance_flip():
+    decision = engine_influence([0.10, 0.15, 0.05, 0.12, 0.08, 0.11, 0.90])
+    flipped = [
+        t["label"]
+        for t in decision["influential"]
+        if any(c["criterion"] == "significance_changed" for c in t["criteria"])
+    ]
+    assert flipped == ["G"]
+
+
+def test_influence_flags_an_estimate_leaving_the_ci():
+    decision = engine_influence([0.10, 0.12, 0.08, 0.11, 0.09, 1.00], method="FE")
+    outside = [
+        t["label"]
+        for t in decision["influential"]
+        if any(c["criterion"] == "estimate_outside_ci" for c in t["criteria"])
+    ]
+    assert outside == ["F"]
+
+
+def test_influence_flags_nothing_in_homogeneous_data():
+    decision = engine_influence([0.50, 0.52, 0.48, 0.51, 0.49])
+    assert decision["any"] is False and decision["influential"] == []
