@@ -63,10 +63,23 @@ def text_context(results: dict, figures: list[dict]) -> dict:
             results["adverse_events"]["events"][i]
             for i in results["decisions"]["adverse_event_types"]
         ],
+        "follow_up_by_outcome": _follow_up_by_outcome(results),
         "rated_down_domains": _rated_down_domains(results.get("grade") or []),
         "several_reports": results["prisma"]["included"]["reports"]
         != results["prisma"]["included"]["studies"],
     }
+
+
+def _follow_up_by_outcome(results: dict) -> dict:
+    """Outcome id -> [shortest, longest] follow-up (weeks) of its trials ([weeks] when all
+    are equal), or None."""
+    weeks = {s["study_id"]: s.get("follow_up_weeks") for s in results["studies"]}
+    out = {}
+    for o in results["outcomes"]:
+        values = [weeks.get(s["study_id"]) for s in o["studies"]]
+        values = [w for w in values if w is not None]
+        out[o["id"]] = sorted({min(values), max(values)}) if values else None
+    return out
 
 
 def _rated_down_domains(grade: list[dict]) -> list[str]:

@@ -69,6 +69,10 @@ class GradeRules:
     rrr: float = 0.25
     smd: float = 0.2
 
+    def to_dict(self) -> dict:
+        """results.json ``decisions.grade_rules``: the thresholds the methods text states."""
+        return dict(self.__dict__)
+
 
 @dataclass(frozen=True)
 class DomainRating:

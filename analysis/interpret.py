@@ -330,12 +330,12 @@ def adverse_event_signals(adverse: dict | None) -> list[int]:
     ]
 
 
-def unbalanced_trials(studies: list[dict]) -> list[str]:
-    """Labels of the trials whose larger arm has at least :data:`UNBALANCED_RATIO` times the
+def unbalanced_trials(studies: list[dict]) -> list[dict]:
+    """The trials whose larger arm has at least :data:`UNBALANCED_RATIO` times the
     participants of the smaller (Peto's odds ratio may be biased: Cochrane Handbook
-    §10.4.4.2)."""
+    §10.4.4.2): [{``label``, ``n1``, ``n2``}]."""
     return [
-        s["label"]
+        {"label": s["label"], "n1": s["n1"], "n2": s["n2"]}
         for s in studies
         if max(s["n1"], s["n2"]) >= UNBALANCED_RATIO * min(s["n1"], s["n2"])
     ]
@@ -356,6 +356,7 @@ def review_decisions(adverse: dict | None, studies: list[dict] | None = None) ->
         "unbalanced_ratio": UNBALANCED_RATIO,
         "skew_sd_multiple": SKEW_SD_MULTIPLE,
         "min_trials_per_covariate": MIN_TRIALS_PER_COVARIATE,
+        "small_subgroup": SMALL_SUBGROUP,
     }
 
 
@@ -366,5 +367,6 @@ def add_decisions(results: dict) -> dict:
     certainty = {g["outcome"]: g["certainty"] for g in results.get("grade") or []}
     for outcome in results["outcomes"]:
         outcome["decisions"] = outcome_decisions(outcome, analysis, certainty.get(outcome["id"]))
-    results["decisions"] = review_decisions(results.get("adverse_events"), results["studies"])
+    review_wide = review_decisions(results.get("adverse_events"), results["studies"])
+    results["decisions"] = {**results.get("decisions", {}), **review_wide}  # keeps grade_rules
     return results

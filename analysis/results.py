@@ -18,7 +18,7 @@ from scipy import stats as sps
 from analysis.adverse import analyse_adverse_events
 from analysis.data.schema import OutcomeSpec, Review
 from analysis.errors import AnalysisError
-from analysis.grade import grade_review_outcome
+from analysis.grade import GradeRules, grade_review_outcome
 from analysis.interpret import outcome_decisions, review_decisions
 from analysis.public import clean_number, pooled_to_public, to_public
 from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
@@ -319,5 +319,8 @@ def assemble_results(review: Review) -> dict:
         "prisma": review.prisma.to_dict(),
         "adverse_events": adverse,
         "grade": list(grade),
-        "decisions": review_decisions(adverse, [s.to_dict() for s in review.studies]),
+        "decisions": {
+            **review_decisions(adverse, [s.to_dict() for s in review.studies]),
+            "grade_rules": GradeRules().to_dict(),
+        },
     }

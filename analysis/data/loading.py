@@ -158,6 +158,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         keywords=settings.keywords,
         registration=settings.registration,
         funding=settings.funding,
+        protocol=settings.protocol,
         process=settings.process,
         search=settings.search,
         eligibility=settings.eligibility,
@@ -309,6 +310,7 @@ class _ReviewYml:
         self.keywords = f.strings(content, "keywords", "keywords")
         self.registration = f.text(content, "registration", "registration", required=False)
         self.funding = f.text(content, "funding", "funding", required=False)
+        self.protocol = f.text(content, "protocol", "protocol", required=False)
         self.process = self._process(f.mapping(content, "process", "process", False), f)
         search = f.mapping(content, "search", "search", required=self.loaded)
         self.search = Search(

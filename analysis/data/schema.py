@@ -462,6 +462,8 @@ class Review:
     process: Mapping[str, ProcessStep] = field(default_factory=dict)
     #: review.yml ``funding``: one line for the abstract (None = not reported)
     funding: str | None = None
+    #: review.yml ``protocol``: where the protocol can be read (None = none cited)
+    protocol: str | None = None
 
     # -- look-ups -------------------------------------------------------------------------
     def study(self, study_id: str) -> Study:
@@ -515,6 +517,7 @@ class Review:
             "keywords": list(self.keywords),
             "registration": self.registration,
             "funding": self.funding,
+            "protocol": self.protocol,
             "process": {
                 step: self.process.get(step, ProcessStep()).to_dict() for step in PROCESS_STEPS
             },
