@@ -165,7 +165,8 @@ def abstract_text(results: dict) -> str:
         (
             "high",
             True,
-            "MSCS therapy reduces disease activity (SLEDAI) compared with controls (high certainty)",
+            "MSCS therapy reduces disease activity (SLEDAI) compared with controls "
+            "(high certainty)",
         ),
         ("moderate", True, "MSCS therapy probably reduces disease activity (SLEDAI)"),
         ("low", True, "MSCS therapy may reduce disease activity (SLEDAI)"),
@@ -241,11 +242,11 @@ def test_rob_summary_computes_the_tie():
 
     class Stub:
         outcomes = ()
-        risk_of_bias = [
+        risk_of_bias = (
             row("A", "some concerns", "low", "high"),
             row("B", "low", "some concerns", "some concerns"),
             row("C", "high", "high", "low"),
-        ]
+        )
 
     summary = rob_summary(Stub())
     assert summary["most_concerns_domains"] == ["d1", "d2", "d4"]
