@@ -43,6 +43,8 @@ PARTS = {
     "results.md.j2": "results.md",
     "availability.md.j2": "availability.md",
     "supplement.md.j2": "supplement.md",
+    "declarations.md.j2": "declarations.md",
+    "prisma_checklist.md.j2": "prisma_checklist.md",
 }
 RESULTS_FILE = "results.json"
 FIGURES_DIR = "figures"

@@ -42,9 +42,7 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         "figures": {f["stem"]: {**f, "width_pct": _width_pct(f)} for f in figures},
         "figures_path": FIGURES_PATH,
         "summary": results["summary"],
-        "rob_worst_domain": Safe(ROB_DOMAIN_NAMES[rob["most_concerns_domain"]])
-        if rob["most_concerns_domain"]
-        else None,
+        "rob_worst_domains": [Safe(ROB_DOMAIN_NAMES[d]) for d in rob["most_concerns_domains"]],
         "dose_unit": _common_value(
             s.get("dose_unit") for s in studies if s.get("dose") is not None
         ),
@@ -57,9 +55,40 @@ def text_context(results: dict, figures: list[dict]) -> dict:
             results["adverse_events"]["events"][i]
             for i in results["decisions"]["common_adverse_events"]
         ],
+        "adverse_signals": [
+            results["adverse_events"]["events"][i]
+            for i in results["decisions"]["adverse_event_signals"]
+        ],
+        "adverse_types": [
+            results["adverse_events"]["events"][i]
+            for i in results["decisions"]["adverse_event_types"]
+        ],
+        "follow_up_by_outcome": _follow_up_by_outcome(results),
+        "rated_down_domains": _rated_down_domains(results.get("grade") or []),
         "several_reports": results["prisma"]["included"]["reports"]
         != results["prisma"]["included"]["studies"],
     }
+
+
+def _follow_up_by_outcome(results: dict) -> dict:
+    """Outcome id -> [shortest, longest] follow-up (weeks) of its trials ([weeks] when all
+    are equal), or None."""
+    weeks = {s["study_id"]: s.get("follow_up_weeks") for s in results["studies"]}
+    out = {}
+    for o in results["outcomes"]:
+        values = [weeks.get(s["study_id"]) for s in o["studies"]]
+        values = [w for w in values if w is not None]
+        out[o["id"]] = sorted({min(values), max(values)}) if values else None
+    return out
+
+
+def _rated_down_domains(grade: list[dict]) -> list[str]:
+    """The GRADE domains rated down for at least one outcome, in GRADE's order."""
+    down = []
+    for g in grade:
+        down += [d for d, rating in g["ratings"].items() if rating["downgrade"] and d not in down]
+    order = list(grade[0]["ratings"]) if grade else []
+    return [grade[0]["ratings"][d]["label"] for d in sorted(down, key=order.index)]
 
 
 def _width_pct(figure: dict) -> float:

@@ -69,6 +69,10 @@ class GradeRules:
     rrr: float = 0.25
     smd: float = 0.2
 
+    def to_dict(self) -> dict:
+        """results.json ``decisions.grade_rules``: the thresholds the methods text states."""
+        return dict(self.__dict__)
+
 
 @dataclass(frozen=True)
 class DomainRating:
@@ -208,11 +212,11 @@ def suggest_risk_of_bias(
     elif high >= rules.rob_high_share_one:
         level, reason = 1, f"{high_share} (at least {rules.rob_high_share_one:.0f}%)"
     elif concern >= rules.rob_concern_share_one:
-        # rated down for the trials with some concerns, not for the few at high risk
+        # rated down for the trials with some concerns: the footnote names that rule only
         level = 1
         reason = (
             f"trials with some concerns or at high risk of bias carry {concern:.0f}% of the "
-            f"weight (at least {rules.rob_concern_share_one:.0f}%); {high_share}"
+            f"weight (at least {rules.rob_concern_share_one:.0f}%)"
         )
     else:
         level = 0

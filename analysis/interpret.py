@@ -16,7 +16,18 @@ of them compares a number with a threshold itself. Thresholds:
   criteria (Viechtbauer & Cheung 2010): |DFFITS| > 3√(1/(k − 1)), Cook's distance above the
   median of χ²(1), hat value > 3/k, |DFBETAS| > 1;
 * adverse events named in the text: reported by at least :data:`COMMON_EVENT_SHARE` of the
-  trials with adverse-event data and occurred at least once.
+  trials with adverse-event data and occurred at least once; an adverse-event signal (named in
+  the abstract): the Mantel–Haenszel risk ratio's CI excludes 1;
+* conclusions: GRADE's informative statements by certainty (Santesso et al. 2020): high
+  "reduces", moderate "probably reduces", low "may reduce", very low "the evidence is very
+  uncertain about the effect"; an effect whose CI includes no effect is worded "little or no
+  difference" at high to low certainty;
+* unbalanced arms (Peto's odds ratio can be biased, Cochrane Handbook §10.4.4.2): a trial whose
+  larger arm has at least :data:`UNBALANCED_RATIO` times the participants of the smaller;
+* skewed continuous data (Altman & Bland 1996): an arm whose mean is below
+  :data:`SKEW_SD_MULTIPLE` standard deviations, for an outcome that cannot be negative;
+* thin data: meta-regression with fewer than :data:`MIN_TRIALS_PER_COVARIATE` trials per
+  covariate (Cochrane Handbook §10.11.5.1); subgroups of :data:`SMALL_SUBGROUP` trials or fewer.
 
 References
 ----------
@@ -27,6 +38,9 @@ Egger M, Davey Smith G, Schneider M, Minder C (1997). Bias in meta-analysis dete
 simple, graphical test. BMJ 315:629-634.
 Viechtbauer W, Cheung MW-L (2010). Outlier and influence diagnostics for meta-analysis. Res
 Synth Methods 1(2):112-125.
+Santesso N, Glenton C, Dahm P, et al. (2020). GRADE guidelines 26: informative statements to
+communicate the findings of systematic reviews of interventions. J Clin Epidemiol 119:126-135.
+Altman DG, Bland JM (1996). Detecting skewness from summary information. BMJ 313:1200.
 """
 
 from __future__ import annotations
@@ -47,6 +61,21 @@ ASYMMETRY_PVAL = 0.10
 BOUNDS = ("estimate", "ci_lower", "ci_upper")
 #: adverse events named in the text: reported by at least this share of the trials
 COMMON_EVENT_SHARE = 0.5
+#: GRADE certainty -> strength of the informative statement (Santesso et al. 2020)
+STATEMENT_STRENGTH = {
+    "high": "certain",
+    "moderate": "probable",
+    "low": "possible",
+    "very low": "very_uncertain",
+}
+#: a trial is unbalanced when its larger arm has at least this many times the smaller's size
+UNBALANCED_RATIO = 1.5
+#: Altman & Bland (1996): mean below this many SDs suggests skew in a non-negative quantity
+SKEW_SD_MULTIPLE = 2.0
+#: Cochrane Handbook §10.11.5.1: meta-regression needs at least this many trials per covariate
+MIN_TRIALS_PER_COVARIATE = 10
+#: subgroups with this many trials or fewer are flagged as thin
+SMALL_SUBGROUP = 2
 
 
 def smd_size(smd: float) -> str:
@@ -185,8 +214,60 @@ def influence(pooled: dict, sensitivity: dict | None, alpha: float) -> dict | No
     }
 
 
-def outcome_decisions(outcome: dict, analysis: dict) -> dict:
-    """Every decision the text makes about one outcome (results.json ``outcomes[i].decisions``)."""
+def statement(words: dict, certainty: str | None) -> dict:
+    """The conclusion's GRADE informative statement (Santesso et al. 2020): ``certainty``
+    (None when not rated), ``strength`` (``certain`` / ``probable`` / ``possible`` /
+    ``very_uncertain`` for high / moderate / low / very low; None when not rated) and
+    ``change`` (``reduce`` / ``increase`` when the CI excludes no effect, else
+    ``little_or_no_difference``)."""
+    change = "little_or_no_difference"
+    if words["significant"]:
+        change = "reduce" if words["direction"] == "lower" else "increase"
+    return {
+        "certainty": certainty,
+        "strength": STATEMENT_STRENGTH.get(certainty) if certainty else None,
+        "change": change,
+    }
+
+
+def skewed_arms(outcome: dict) -> list[dict]:
+    """Arms whose mean is below :data:`SKEW_SD_MULTIPLE` SDs, for an outcome declared
+    ``nonnegative`` (Altman & Bland 1996): [{``label``, ``arm`` (1 or 2)}]; empty otherwise."""
+    if not outcome.get("nonnegative"):
+        return []
+    return [
+        {"label": study["label"], "arm": arm}
+        for study in outcome["studies"]
+        for arm in (1, 2)
+        if study.get(f"mean{arm}") is not None
+        and study[f"mean{arm}"] < SKEW_SD_MULTIPLE * study[f"sd{arm}"]
+    ]
+
+
+def thin_data(outcome: dict) -> dict:
+    """``metareg_few_trials`` (fewer than :data:`MIN_TRIALS_PER_COVARIATE` trials per covariate;
+    None without meta-regression), ``small_subgroups`` ([{``variable``, ``level``, ``k``}] with
+    at most :data:`SMALL_SUBGROUP` trials) and ``skewed_arms`` (:func:`skewed_arms`)."""
+    metareg = outcome.get("metareg")
+    few = None
+    if metareg:
+        few = metareg["k"] < MIN_TRIALS_PER_COVARIATE * len(metareg["moderators"])
+    small = [
+        {"variable": name, "level": level, "k": group["k"]}
+        for name, analysis in (outcome.get("subgroup_analyses") or {}).items()
+        for level, group in analysis["levels"].items()
+        if group["k"] <= SMALL_SUBGROUP
+    ]
+    return {
+        "metareg_few_trials": few,
+        "small_subgroups": small,
+        "skewed_arms": skewed_arms(outcome),
+    }
+
+
+def outcome_decisions(outcome: dict, analysis: dict, certainty: str | None = None) -> dict:
+    """Every decision the text makes about one outcome (results.json ``outcomes[i].decisions``);
+    ``certainty`` is the outcome's GRADE certainty (None before GRADE or without it)."""
     pooled = outcome["pooled"]
     words = effect(pooled, outcome["lower_is_better"])
     metareg = outcome.get("metareg")
@@ -197,6 +278,8 @@ def outcome_decisions(outcome: dict, analysis: dict) -> dict:
         "small_study": small_study(outcome["k"], outcome.get("bias")),
         "influence": influence(pooled, outcome.get("sensitivity"), analysis["alpha"]),
         "metareg_association": None if not metareg else metareg["qm_pval"] < analysis["alpha"],
+        "statement": statement(words, certainty),
+        "thin_data": thin_data(outcome),
     }
 
 
@@ -226,12 +309,54 @@ def common_adverse_events(adverse: dict | None) -> list[int]:
     return sorted(common, key=lambda i: -(events[i]["events1"] + events[i]["events2"]))
 
 
-def review_decisions(adverse: dict | None) -> dict:
-    """results.json's top-level ``decisions``: the asymmetry threshold the text states and the
-    adverse events it names."""
+def adverse_event_types(adverse: dict | None) -> list[int]:
+    """Indices of the non-serious event types in the order the table and the text give them:
+    most events in both arms first, ties in order of first appearance."""
+    events = adverse["events"] if adverse else []
+    types = [i for i, e in enumerate(events) if not e["serious"]]
+    return sorted(types, key=lambda i: -(events[i]["events1"] + events[i]["events2"]))
+
+
+def adverse_event_signals(adverse: dict | None) -> list[int]:
+    """Indices of the events whose Mantel–Haenszel risk ratio's CI excludes 1 (log scale:
+    excludes 0), in :func:`adverse_event_types` order, serious events first."""
+    events = adverse["events"] if adverse else []
+    order = [i for i, e in enumerate(events) if e["serious"]] + adverse_event_types(adverse)
+    return [
+        i
+        for i in order
+        if events[i]["rr_mh"]
+        and excludes_null(events[i]["rr_mh"]["ci_lower"], events[i]["rr_mh"]["ci_upper"])
+    ]
+
+
+def unbalanced_trials(studies: list[dict]) -> list[dict]:
+    """The trials whose larger arm has at least :data:`UNBALANCED_RATIO` times the
+    participants of the smaller (Peto's odds ratio may be biased: Cochrane Handbook
+    §10.4.4.2): [{``label``, ``n1``, ``n2``}]."""
+    return [
+        {"label": s["label"], "n1": s["n1"], "n2": s["n2"]}
+        for s in studies
+        if max(s["n1"], s["n2"]) >= UNBALANCED_RATIO * min(s["n1"], s["n2"])
+    ]
+
+
+def review_decisions(adverse: dict | None, studies: list[dict] | None = None) -> dict:
+    """results.json's top-level ``decisions``: the asymmetry threshold the text states, the
+    adverse events it names (``common_adverse_events``), the order of the event types
+    (``adverse_event_types``), the adverse-event signals the abstract names, and the trials
+    with unbalanced arms (``unbalanced_trials``, with the ``unbalanced_ratio``)."""
     return {
         "asymmetry_pval": ASYMMETRY_PVAL,
         "common_adverse_events": common_adverse_events(adverse),
+        "common_event_share": COMMON_EVENT_SHARE,
+        "adverse_event_types": adverse_event_types(adverse),
+        "adverse_event_signals": adverse_event_signals(adverse),
+        "unbalanced_trials": unbalanced_trials(studies or []),
+        "unbalanced_ratio": UNBALANCED_RATIO,
+        "skew_sd_multiple": SKEW_SD_MULTIPLE,
+        "min_trials_per_covariate": MIN_TRIALS_PER_COVARIATE,
+        "small_subgroup": SMALL_SUBGROUP,
     }
 
 
@@ -239,7 +364,9 @@ def add_decisions(results: dict) -> dict:
     """The decisions recomputed in place (and returned) from results.json's numbers: for a
     results dict whose numbers were edited (tests' variants of the example)."""
     analysis = results["review"]["analysis"]
+    certainty = {g["outcome"]: g["certainty"] for g in results.get("grade") or []}
     for outcome in results["outcomes"]:
-        outcome["decisions"] = outcome_decisions(outcome, analysis)
-    results["decisions"] = review_decisions(results.get("adverse_events"))
+        outcome["decisions"] = outcome_decisions(outcome, analysis, certainty.get(outcome["id"]))
+    review_wide = review_decisions(results.get("adverse_events"), results["studies"])
+    results["decisions"] = {**results.get("decisions", {}), **review_wide}  # keeps grade_rules
     return results

@@ -17,7 +17,6 @@ from analysis.stats.metareg import Coefficient, MetaRegression
 from analysis.stats.pooling import MetaResult
 from analysis.stats.sensitivity import (
     Influence,
-    InfluentialStudy,
     LeaveOneOut,
     NamedFit,
     SensitivityAnalysis,
@@ -181,11 +180,6 @@ def _influence(r: Influence) -> dict:
 
 
 @to_public.register
-def _influential_study(r: InfluentialStudy) -> dict:
-    return {"index": r.index, "label": r.label, "reasons": list(r.reasons)}
-
-
-@to_public.register
 def _named_fit(r: NamedFit) -> dict:
     return {
         "name": r.name,
@@ -202,7 +196,6 @@ def _sensitivity_analysis(r: SensitivityAnalysis) -> dict:
         "labels": list(r.labels),
         "leave1out": None if r.leave1out is None else to_public(r.leave1out),
         "influence": None if r.influence is None else to_public(r.influence),
-        "influential": [to_public(s) for s in r.influential],
         "excluding_high_rob": None if r.low_rob is None else to_public(r.low_rob),
         "alternatives": [to_public(a) for a in r.alternatives],
     }

@@ -18,7 +18,7 @@ from scipy import stats as sps
 from analysis.adverse import analyse_adverse_events
 from analysis.data.schema import OutcomeSpec, Review
 from analysis.errors import AnalysisError
-from analysis.grade import grade_review_outcome
+from analysis.grade import GradeRules, grade_review_outcome
 from analysis.interpret import outcome_decisions, review_decisions
 from analysis.public import clean_number, pooled_to_public, to_public
 from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
@@ -216,8 +216,11 @@ def outcome_result(review: Review, spec: OutcomeSpec) -> tuple[dict, dict]:
         **secondary_analyses(review, spec, fit),
         "bias": small_study_effects(fit, egger, reason),
     }
-    outcome["decisions"] = outcome_decisions(outcome, review.analysis.to_dict())
+    analysis = review.analysis.to_dict()
+    outcome["decisions"] = outcome_decisions(outcome, analysis)
     grade = grade_review_outcome(review, spec.id, fit, outcome)
+    # the conclusion's statement needs GRADE's certainty, which reads the other decisions
+    outcome["decisions"] = outcome_decisions(outcome, analysis, grade.certainty)
     return outcome, grade.to_dict()
 
 
@@ -241,7 +244,8 @@ def _tally(values) -> list[list]:
 
 def rob_summary(review: Review) -> dict:
     """Overall RoB 2 judgments per level (study-wide rows, else the primary outcome's) and the
-    domain with the most judgments other than low risk."""
+    domains with the most judgments other than low risk (``most_concerns_domains``: every
+    domain tied at the most, in D1–D5 order; empty when every judgment is low)."""
     rows = [r for r in review.risk_of_bias if r.outcome is None]
     if not rows:
         primary = next((o.id for o in review.outcomes if o.primary), None)
@@ -250,12 +254,12 @@ def rob_summary(review: Review) -> dict:
     concerns = {
         d: sum(getattr(r, d) != "low" for r in rows) for d in ("d1", "d2", "d3", "d4", "d5")
     }
-    worst = max(concerns, key=lambda d: concerns[d]) if rows else None
+    most = max(concerns.values()) if rows else 0
     return {
         "assessed": len(rows),
         **{level.replace(" ", "_"): overall.count(level) for level in RATINGS},
-        "most_concerns_domain": worst if worst and concerns[worst] > 0 else None,
-        "most_concerns_count": concerns[worst] if worst else 0,
+        "most_concerns_domains": [d for d, n in concerns.items() if most and n == most],
+        "most_concerns_count": most,
     }
 
 
@@ -315,5 +319,8 @@ def assemble_results(review: Review) -> dict:
         "prisma": review.prisma.to_dict(),
         "adverse_events": adverse,
         "grade": list(grade),
-        "decisions": review_decisions(adverse),
+        "decisions": {
+            **review_decisions(adverse, [s.to_dict() for s in review.studies]),
+            "grade_rules": GradeRules().to_dict(),
+        },
     }

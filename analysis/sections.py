@@ -27,7 +27,6 @@ SECTIONS = {
     "funding": "Funding",
     "competing_interests": "Competing interests",
     "author_contributions": "Author contributions",
-    "prisma_checklist": "PRISMA 2020 checklist: where each item is reported",
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analysis import paths, text
+from analysis import METAFOR_REFERENCE_VERSION, paths, text
 from analysis.errors import AnalysisError
 from analysis.text import Safe
 
@@ -124,6 +124,7 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
         ),
         cite=lambda keys: Safe(text.cite([citekey(k) for k in _keys(keys)])),
         terms=load_terms(templates_dir),
+        metafor_version=Safe(METAFOR_REFERENCE_VERSION),
         measure_names={k: Safe(v) for k, v in text.MEASURE_ABBREVIATIONS.items()},
     )
     return env

@@ -150,3 +150,23 @@ GRADE_DOMAINS_TABLE = _table(
     Code("publication_bias", "Publication bias"),
 )
 GRADE_DOMAINS = tuple(GRADE_DOMAINS_TABLE)
+
+# --- author contributions ---------------------------------------------------------------------
+
+#: the 14 CRediT contributor roles (NISO Z39.104-2022), as review.yml ``authors[].roles`` lists them
+CREDIT_ROLES = (
+    "Conceptualization",
+    "Data curation",
+    "Formal analysis",
+    "Funding acquisition",
+    "Investigation",
+    "Methodology",
+    "Project administration",
+    "Resources",
+    "Software",
+    "Supervision",
+    "Validation",
+    "Visualization",
+    "Writing – original draft",
+    "Writing – review & editing",
+)

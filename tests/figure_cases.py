@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats as sps
 
+from analysis.interpret import fit_decisions
 from analysis.public import pooled_to_public
 from analysis.stats import effect_sizes
 from analysis.stats.pooling import rma
@@ -42,7 +43,8 @@ def outcome_from_rows(
     test: str = "z",
 ) -> dict:
     """An outcome dict as the build writes it: per-study rows with yi, vi, CI and weight, and
-    the pooled result from :func:`analysis.public.pooled_to_public`."""
+    the pooled result from :func:`analysis.public.pooled_to_public` and its decisions
+    (:func:`analysis.interpret.fit_decisions`)."""
     binary = "events1" in rows[0]
     if binary:
         cols = [np.array([_num(r, c) for r in rows]) for c in ("events1", "n1", "events2", "n2")]
@@ -85,6 +87,7 @@ def outcome_from_rows(
         "unit": None,
         "studies": studies,
         "pooled": pooled,
+        "decisions": fit_decisions(res, bool(lower_is_better)),
     }
 
 

@@ -138,8 +138,26 @@ def test_grade_from_the_example_review_uses_grade_yml_and_rob():
         for domain, judgment in review.grade_for(spec.id).items():
             rating = out["ratings"][domain]
             assert (rating["source"], rating["downgrade"]) == ("reviewer", judgment.downgrade)
-        high = [review.rob_for(r.study_id, spec.id).overall == "high" for r in rows]
-        share = sum(w for w, h in zip(pooled.weights_pct, high, strict=True) if h)
-        assert f"carry {share:.0f}% of the weight" in out["ratings"]["risk_of_bias"]["reason"]
+        overall = [review.rob_for(r.study_id, spec.id).overall for r in rows]
+        weights = list(zip(pooled.weights_pct, overall, strict=True))
+        high = sum(w for w, o in weights if o == "high")
+        concern = sum(w for w, o in weights if o != "low")
+        reason = out["ratings"]["risk_of_bias"]["reason"]
+        assert f"carry {high:.0f}% of the weight" in reason or f"carry {concern:.0f}%" in reason
         assert out["certainty"] in ("high", "moderate", "low", "very low")
         assert len(out["footnotes"]) == sum(r["downgrade"] > 0 for r in out["ratings"].values())
+
+
+def test_rob_footnote_names_only_the_rule_that_rated_down():
+    """Rated down for trials with some concerns: the footnote never cites the high-risk
+    share (once "trials at high risk of bias carry 0% of the weight" rated C3 down)."""
+    from analysis.grade import GradeRules, suggest_risk_of_bias
+
+    rating = suggest_risk_of_bias(
+        [30, 30, 40], ["some concerns", "some concerns", "low"], GradeRules()
+    )
+    assert rating.downgrade == 1
+    assert "some concerns or at high risk of bias carry 60% of the weight" in rating.reason
+    assert "at high risk of bias carry 0%" not in rating.reason
+    none = suggest_risk_of_bias([30, 30, 40], ["low", "low", "some concerns"], GradeRules())
+    assert none.downgrade == 0

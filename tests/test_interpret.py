@@ -114,3 +114,173 @@ def test_prediction_interval_decision():
     }
     two = interpret.prediction({"k": 2, "pi_lower": None, "pi_upper": None}, None)
     assert two["available"] is False and two["too_few_trials"] and two["includes_null"] is None
+
+
+def engine_influence(yi, method="REML"):
+    """interpret.influence on a fit made by the engine (results.json's shapes)."""
+    import numpy as np
+
+    from analysis.public import pooled_to_public, to_public
+    from analysis.stats.pooling import rma
+    from analysis.stats.sensitivity import sensitivity_analysis
+
+    model = rma(np.asarray(yi), np.full(len(yi), 0.01), method=method)
+    labels = [chr(ord("A") + i) for i in range(len(yi))]
+    sens = to_public(sensitivity_analysis(model, labels, analyses=("leave_one_out",)))
+    return interpret.influence(pooled_to_public(model), sens, 0.05)
+
+
+def test_influence_flags_a_significance_flip():
+    decision = engine_influence([0.10, 0.15, 0.05, 0.12, 0.08, 0.11, 0.90])
+    flipped = [
+        t["label"]
+        for t in decision["influential"]
+        if any(c["criterion"] == "significance_changed" for c in t["criteria"])
+    ]
+    assert flipped == ["G"]
+
+
+def test_influence_flags_an_estimate_leaving_the_ci():
+    decision = engine_influence([0.10, 0.12, 0.08, 0.11, 0.09, 1.00], method="FE")
+    outside = [
+        t["label"]
+        for t in decision["influential"]
+        if any(c["criterion"] == "estimate_outside_ci" for c in t["criteria"])
+    ]
+    assert outside == ["F"]
+
+
+def test_influence_flags_nothing_in_homogeneous_data():
+    decision = engine_influence([0.50, 0.52, 0.48, 0.51, 0.49])
+    assert decision["any"] is False and decision["influential"] == []
+
+
+def abstract_text(results: dict) -> str:
+    return render_parts(interpret.add_decisions(results), fixed_figures())["abstract.md"]
+
+
+@pytest.mark.parametrize(
+    ("certainty", "significant", "wording"),
+    [
+        (
+            "high",
+            True,
+            "MSCS therapy reduces disease activity (SLEDAI) compared with controls "
+            "(high certainty)",
+        ),
+        ("moderate", True, "MSCS therapy probably reduces disease activity (SLEDAI)"),
+        ("low", True, "MSCS therapy may reduce disease activity (SLEDAI)"),
+        (
+            "very low",
+            True,
+            "the evidence is very uncertain about the effect of MSCS therapy on disease activity",
+        ),
+        (
+            "low",
+            False,
+            "MSCS therapy may result in little or no difference in disease activity (SLEDAI)",
+        ),
+        ("moderate", False, "probably results in little or no difference in disease activity"),
+    ],
+)
+def test_conclusion_is_worded_by_grade_certainty(certainty, significant, wording):
+    """GRADE's informative statements (Santesso et al. 2020); the Results keep "significantly"."""
+    results = copy.deepcopy(fixed_results())
+    primary = results["outcomes"][0]
+    results["grade"][0]["certainty"] = certainty
+    if not significant:
+        primary["pooled"].update(estimate=-0.15, ci_lower=-0.52, ci_upper=0.22, pval=0.43)
+    text = abstract_text(results)
+    conclusion = text.split("**Conclusions:**")[1]
+    assert wording in conclusion
+    statement = primary["decisions"]["statement"]
+    assert statement["certainty"] == certainty
+    assert statement["change"] == ("reduce" if significant else "little_or_no_difference")
+    assert f"; {certainty}-certainty evidence" in text.split("**Results:**")[1]
+    # the statistical statement stays in the Results text
+    assert (" significantly reduced SLEDAI" in text) is significant
+    for other in ("reduces disease", "probably reduces", "may reduce", "very uncertain"):
+        if other not in wording:
+            assert other not in conclusion
+
+
+def test_conclusion_without_grade_says_certainty_not_rated():
+    results = copy.deepcopy(fixed_results())
+    results["grade"] = []
+    conclusion = abstract_text(results).split("**Conclusions:**")[1]
+    assert "MSCS therapy reduced disease activity (SLEDAI) compared with controls" in conclusion
+    assert "(certainty of the evidence not rated)" in conclusion
+    assert "very uncertain" not in conclusion
+
+
+@pytest.mark.parametrize(
+    ("concerns", "expected"),
+    [
+        (
+            {"d1": 3, "d2": 3, "d4": 3},
+            "in the randomisation process, deviations from the intended "
+            "interventions and measurement of the outcome (3 trials each).",
+        ),
+        ({"d3": 2, "d1": 1}, "in missing outcome data (2 trials)."),
+    ],
+)
+def test_rob_ties_are_named_together(concerns, expected):
+    results = copy.deepcopy(fixed_results())
+    rob = results["summary"]["risk_of_bias"]
+    most = max(concerns.values())
+    rob["most_concerns_domains"] = [d for d in sorted(concerns) if concerns[d] == most]
+    rob["most_concerns_count"] = most
+    assert f"Concerns arose most often {expected}" in results_text(results)
+
+
+def test_rob_summary_computes_the_tie():
+    from analysis.data.schema import RobAssessment
+    from analysis.results import rob_summary
+
+    def row(study, d1, d2, d4):
+        return RobAssessment(study, None, d1, d2, "low", d4, "low", "some concerns")
+
+    class Stub:
+        outcomes = ()
+        risk_of_bias = (
+            row("A", "some concerns", "low", "high"),
+            row("B", "low", "some concerns", "some concerns"),
+            row("C", "high", "high", "low"),
+        )
+
+    summary = rob_summary(Stub())
+    assert summary["most_concerns_domains"] == ["d1", "d2", "d4"]
+    assert summary["most_concerns_count"] == 2
+
+
+def test_adverse_event_signal_and_order_are_decisions():
+    results = copy.deepcopy(fixed_results())
+    interpret.add_decisions(results)
+    events = results["adverse_events"]["events"]
+    decisions = results["decisions"]
+    assert [events[i]["event"] for i in decisions["adverse_event_signals"]] == ["Fever"]
+    types = [events[i] for i in decisions["adverse_event_types"]]
+    assert not any(e["serious"] for e in types)
+    totals = [e["events1"] + e["events2"] for e in types]
+    assert totals == sorted(totals, reverse=True)
+    text = results_text(results)
+    assert (
+        f"{len(types)} types of adverse event were reported".capitalize()
+        in text.replace("Seven", "7")
+        or "Seven types of adverse event were reported" in text
+    )
+    assert "Fever was more frequent with MSCS therapy" in abstract_text(results)
+
+
+def test_unbalanced_trials_and_skewed_arms():
+    studies = [{"label": "A", "n1": 40, "n2": 20}, {"label": "B", "n1": 30, "n2": 28}]
+    assert interpret.unbalanced_trials(studies) == [{"label": "A", "n1": 40, "n2": 20}]
+    outcome = {
+        "nonnegative": True,
+        "studies": [
+            {"label": "A", "mean1": 10.0, "sd1": 6.0, "mean2": 12.0, "sd2": 5.0},
+            {"label": "B", "mean1": 10.0, "sd1": 4.0, "mean2": 9.0, "sd2": 4.0},
+        ],
+    }
+    assert interpret.skewed_arms(outcome) == [{"label": "A", "arm": 1}]
+    assert interpret.skewed_arms({**outcome, "nonnegative": False}) == []

@@ -1,5 +1,6 @@
-"""Leave-one-out (metafor ``leave1out``), influential studies, high-RoB exclusion and the
-alternative estimators."""
+"""Leave-one-out (metafor ``leave1out``), influence diagnostics, high-RoB exclusion and the
+alternative estimators. Which trial is called influential is interpret's decision
+(tests/test_interpret.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from analysis.stats.sensitivity import (
     alternative_estimators,
     excluding_high_risk,
     influence_diagnostics,
-    influential_studies,
     leave_one_out,
     sensitivity_analysis,
 )
@@ -123,52 +123,11 @@ def test_influence_matches_metafor(path, key, test):
     assert influence.flagged.tolist() == expected["influential"]
 
 
-def test_influential_studies_name_metafors_criteria():
-    case = load(next(p for p in fixture_cases() if p.stem == "secondary_raudenbush1985"))
-    yi, vi = yi_vi(case)
-    model = rma(yi, vi)
-    influence = influence_diagnostics(model)
-    flagged = influential_studies(
-        model, leave_one_out(model), case["input"]["study"], influence=influence
-    )
-    by_metafor = [
-        s for s in flagged if any(r.startswith("influential by metafor") for r in s.reasons)
-    ]
-    assert [s.index for s in by_metafor] == np.flatnonzero(
-        case["influence"]["influential"]
-    ).tolist()
-
-
 def test_leave1out_to_dict_has_the_meta_json_shape():
     yi, vi = yi_vi(load(shared_cases()[0]))
     out = to_public(leave_one_out(rma(yi, vi)))
     assert {"estimate", "se", "ci_lower", "ci_upper", "tau2", "i2", "q", "q_pval"} <= set(out)
     assert all(len(v) == len(yi) for v in out.values())
-
-
-def test_influential_rule_flags_a_significance_flip():
-    yi = np.array([0.10, 0.15, 0.05, 0.12, 0.08, 0.11, 0.90])
-    model = rma(yi, np.full(7, 0.01))
-    loo = leave_one_out(model)
-    assert model.pval > 0.05 and loo.pval[6] < 0.05
-    (flagged,) = influential_studies(model, loo, list("ABCDEFG"))
-    assert flagged.label == "G"
-    assert flagged.reasons == ("omitting it makes the pooled effect significant at alpha = 0.05",)
-
-
-def test_influential_rule_flags_an_estimate_leaving_the_ci():
-    yi = np.array([0.10, 0.12, 0.08, 0.11, 0.09, 1.00])
-    model = rma(yi, np.full(6, 0.01), method="FE")
-    loo = leave_one_out(model)
-    (flagged,) = influential_studies(model, loo, list("ABCDEF"))
-    assert flagged.label == "F"
-    assert flagged.reasons == ("omitting it moves the pooled estimate outside the original CI",)
-
-
-def test_no_study_flagged_in_homogeneous_data():
-    yi = np.array([0.50, 0.52, 0.48, 0.51, 0.49])
-    model = rma(yi, np.full(5, 0.01))
-    assert influential_studies(model, leave_one_out(model), list("ABCDE")) == ()
 
 
 def test_excluding_high_risk_refits_without_those_trials():

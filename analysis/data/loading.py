@@ -20,6 +20,7 @@ from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import TABLES, Table, find_workbook, read_table
 from analysis.data.schema import (
     CITEKEY_PATTERN,
+    PROCESS_STEPS,
     AdverseEvent,
     AnalysisSettings,
     ArmData,
@@ -29,6 +30,7 @@ from analysis.data.schema import (
     GradeJudgment,
     OutcomeSpec,
     Prisma,
+    ProcessStep,
     Review,
     RobAssessment,
     Search,
@@ -54,6 +56,7 @@ from analysis.paths import DATA_DIR, METHODS_BIB, ROOT
 from analysis.vocabulary import (
     CI_ALIASES,
     CI_METHODS,
+    CREDIT_ROLES,
     GRADE_DOMAINS,
     MODELS,
     ROB_DOMAINS,
@@ -154,6 +157,9 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         authors=settings.authors,
         keywords=settings.keywords,
         registration=settings.registration,
+        funding=settings.funding,
+        protocol=settings.protocol,
+        process=settings.process,
         search=settings.search,
         eligibility=settings.eligibility,
         analysis=settings.analysis,
@@ -303,6 +309,9 @@ class _ReviewYml:
         self.authors = self._authors(content, f)
         self.keywords = f.strings(content, "keywords", "keywords")
         self.registration = f.text(content, "registration", "registration", required=False)
+        self.funding = f.text(content, "funding", "funding", required=False)
+        self.protocol = f.text(content, "protocol", "protocol", required=False)
+        self.process = self._process(f.mapping(content, "process", "process", False), f)
         search = f.mapping(content, "search", "search", required=self.loaded)
         self.search = Search(
             databases=f.strings(search, "databases", "search.databases", required=self.loaded),
@@ -344,9 +353,42 @@ class _ReviewYml:
                     corresponding=f.boolean(
                         item, "corresponding", f"{path}.corresponding", default=False
                     ),
+                    roles=tuple(
+                        role
+                        for role in (
+                            f.choice({"role": r}, "role", f"{path}.roles", CREDIT_ROLES)
+                            for r in f.strings(item, "roles", f"{path}.roles")
+                        )
+                        if role
+                    ),
                 )
             )
         return tuple(authors)
+
+    @staticmethod
+    def _process(content: dict, f: _Fields) -> dict[str, ProcessStep]:
+        """``process``: per step (selection, data_collection, risk_of_bias) the reviewers,
+        whether independently, and how disagreements were resolved; each field optional."""
+        steps = {}
+        for name in content:
+            if name not in PROCESS_STEPS:
+                f.bad(f"process.{name}", name, "one of " + ", ".join(PROCESS_STEPS))
+        for name in PROCESS_STEPS:
+            step = f.mapping(content, name, f"process.{name}", False)
+            if not step:
+                continue
+            steps[name] = ProcessStep(
+                reviewers=f.count(step, "reviewers", f"process.{name}.reviewers")
+                if "reviewers" in step
+                else None,
+                independent=f.boolean(step, "independent", f"process.{name}.independent")
+                if "independent" in step
+                else None,
+                disagreements=f.text(
+                    step, "disagreements", f"process.{name}.disagreements", required=False
+                ),
+            )
+        return steps
 
     @staticmethod
     def _analysis(a: dict, f: _Fields) -> AnalysisSettings:
@@ -409,6 +451,9 @@ class _ReviewYml:
                         item, "lower_is_better", f"{path}.lower_is_better", default=None
                     ),
                     unit=f.text(item, "unit", f"{path}.unit", required=False),
+                    nonnegative=f.boolean(
+                        item, "nonnegative", f"{path}.nonnegative", default=False
+                    ),
                 )
             )
         return tuple(outcomes)

@@ -8,6 +8,7 @@ giving plain JSON-ready values; :meth:`Review.to_dict` gathers them in the shape
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,8 @@ class Author:
     email: str | None = None
     orcid: str | None = None
     corresponding: bool = False
+    #: CRediT contributor roles (:data:`analysis.vocabulary.CREDIT_ROLES`)
+    roles: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -33,7 +36,29 @@ class Author:
             "email": self.email,
             "orcid": self.orcid,
             "corresponding": self.corresponding,
+            "roles": list(self.roles),
         }
+
+
+@dataclass(frozen=True)
+class ProcessStep:
+    """How one step of the review was done (PRISMA 2020 items 8, 9, 11): how many reviewers,
+    whether they worked independently, how disagreements were resolved; None = not reported."""
+
+    reviewers: int | None = None
+    independent: bool | None = None
+    disagreements: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "reviewers": self.reviewers,
+            "independent": self.independent,
+            "disagreements": self.disagreements,
+        }
+
+
+#: review.yml ``process`` steps, in the order the methods report them
+PROCESS_STEPS = ("selection", "data_collection", "risk_of_bias")
 
 
 @dataclass(frozen=True)
@@ -127,6 +152,8 @@ class OutcomeSpec:
     primary: bool = False
     lower_is_better: bool = True
     unit: str | None = None
+    #: the quantity cannot be negative (titres, counts): its arms are checked for skew
+    nonnegative: bool = False
 
     @property
     def is_binary(self) -> bool:
@@ -140,6 +167,7 @@ class OutcomeSpec:
             "primary": self.primary,
             "lower_is_better": self.lower_is_better,
             "unit": self.unit,
+            "nonnegative": self.nonnegative,
         }
 
 
@@ -430,6 +458,12 @@ class Review:
     bibliography_file: Path
     input_files: tuple[Path, ...]
     warnings: tuple[Problem, ...] = ()
+    #: review.yml ``process``: step name -> :class:`ProcessStep` (absent steps: not reported)
+    process: Mapping[str, ProcessStep] = field(default_factory=dict)
+    #: review.yml ``funding``: one line for the abstract (None = not reported)
+    funding: str | None = None
+    #: review.yml ``protocol``: where the protocol can be read (None = none cited)
+    protocol: str | None = None
 
     # -- look-ups -------------------------------------------------------------------------
     def study(self, study_id: str) -> Study:
@@ -482,6 +516,11 @@ class Review:
             "authors": [a.to_dict() for a in self.authors],
             "keywords": list(self.keywords),
             "registration": self.registration,
+            "funding": self.funding,
+            "protocol": self.protocol,
+            "process": {
+                step: self.process.get(step, ProcessStep()).to_dict() for step in PROCESS_STEPS
+            },
             "search": self.search.to_dict(),
             "eligibility": self.eligibility.to_dict(),
             "analysis": self.analysis.to_dict(),

@@ -167,7 +167,9 @@ def _contour_legend() -> list[Patch]:
 
 
 def funnel_caption(outcome: dict, *, contour: bool = False, trimfill: dict | None = None):
-    """(caption, alt text) of the funnel plot of ``outcome``."""
+    """(caption, alt text) of the funnel plot of ``outcome``; the caveat for too few trials
+    follows the outcome's decision ``decisions.small_study.informative``
+    (:func:`analysis.interpret.small_study`)."""
     k = len(outcome["studies"])
     name = MEASURE_PHRASES.get(outcome["measure"], outcome["measure"])
     filled = _trimfill(outcome, trimfill)
@@ -190,10 +192,10 @@ def funnel_caption(outcome: dict, *, contour: bool = False, trimfill: dict | Non
         caption += (
             f" Hollow circles: {n} {'study' if n == 1 else 'studies'} imputed by trim-and-fill."
         )
-    if k < MIN_STUDIES_FOR_TESTS:
+    if not outcome["decisions"]["small_study"]["informative"]:
         caption += (
-            f" With {k} studies, asymmetry cannot be judged reliably (fewer than 10; Cochrane "
-            "Handbook, section 13.3.5.4)."
+            f" With {k} studies, asymmetry cannot be judged reliably (fewer than "
+            f"{MIN_STUDIES_FOR_TESTS}; Cochrane Handbook, section 13.3.5.4)."
         )
     alt = (
         f"{'Contour-enhanced funnel' if contour else 'Funnel'} plot of {k} "

@@ -1,12 +1,10 @@
-"""Sensitivity analyses: leave-one-out, excluding trials at high risk of bias, alternative
-estimators side by side, and the flagging of influential studies.
+"""Sensitivity analyses: leave-one-out with metafor's influence diagnostics, excluding trials
+at high risk of bias, alternative estimators side by side.
 
-Influential-study rule (documented for the methods text): a study is flagged when leaving it
-out (a) moves the pooled estimate outside the confidence interval of the analysis with all
-studies, (b) changes the conclusion of the test at the analysis's alpha (p < alpha with all
-studies but not without the study, or the other way round), or (c) meets one of metafor's
-``influence()`` criteria (Viechtbauer & Cheung 2010): |DFFITS| > 3√(p/(k − p)), Cook's
-distance beyond the median of χ²(p), hat value > 3p/k, or |DFBETAS| > 1 (p = 1 here).
+The engine computes; which trial the manuscript calls influential is a judgement, made once in
+:func:`analysis.interpret.influence` from the leave-one-out fits and these diagnostics.
+``Influence.flagged`` is metafor's own ``inf`` column (``influence.rma.uni``), kept for the
+reference tests and ``meta --json``.
 """
 
 from __future__ import annotations
@@ -110,20 +108,6 @@ class Influence:
     dfbetas: np.ndarray
     flagged: np.ndarray
 
-    def criteria(self, i: int) -> tuple[str, ...]:
-        """metafor's criteria that study ``i`` meets, in words."""
-        k = len(self.hat)
-        met = []
-        if abs(self.dffits[i]) > 3 * np.sqrt(1 / (k - 1)):
-            met.append(f"|DFFITS| = {abs(self.dffits[i]):.2f} > 3·√(1/(k − 1))")
-        if sps.chi2.cdf(self.cook_d[i], 1) > 0.5:
-            met.append(f"Cook's distance {self.cook_d[i]:.2f} above the median of χ²(1)")
-        if self.hat[i] > 3 / k:
-            met.append(f"hat value {self.hat[i]:.2f} > 3/k")
-        if abs(self.dfbetas[i]) > 1:
-            met.append(f"|DFBETAS| = {abs(self.dfbetas[i]):.2f} > 1")
-        return tuple(met)
-
 
 def influence_diagnostics(model: MetaResult) -> Influence:
     """Case-deletion diagnostics as metafor ``influence(model)`` computes them (p = 1).
@@ -180,46 +164,6 @@ def influence_diagnostics(model: MetaResult) -> Influence:
     return Influence(
         rstudent, dffits, cook_d, cov_r, tau2_del, qe_del, hat, model.weights_pct, dfbetas, flagged
     )
-
-
-@dataclass(frozen=True)
-class InfluentialStudy:
-    """A study whose omission moves the estimate outside the CI or flips significance."""
-
-    index: int
-    label: str
-    reasons: tuple[str, ...]
-
-
-def influential_studies(
-    model: MetaResult,
-    loo: LeaveOneOut,
-    labels: Sequence[str],
-    alpha: float | None = None,
-    influence: Influence | None = None,
-) -> tuple[InfluentialStudy, ...]:
-    """Studies flagged by the rule in the module docstring (alpha defaults to 1 − level;
-    criterion (c) applies when ``influence`` is given)."""
-    if len(labels) != model.k:
-        raise ValueError(f"need one label per study ({model.k}); got {len(labels)}")
-    alpha = 1 - model.level if alpha is None else alpha
-    significant = model.pval < alpha
-    flagged = []
-    for i, label in enumerate(labels):
-        reasons = []
-        if not model.ci_lb <= loo.estimate[i] <= model.ci_ub:
-            reasons.append("omitting it moves the pooled estimate outside the original CI")
-        if (loo.pval[i] < alpha) != significant:
-            reasons.append(
-                "omitting it makes the pooled effect "
-                + ("non-significant" if significant else "significant")
-                + f" at alpha = {alpha:g}"
-            )
-        if influence is not None and influence.flagged[i]:
-            reasons.append("influential by metafor's criteria: " + "; ".join(influence.criteria(i)))
-        if reasons:
-            flagged.append(InfluentialStudy(i, str(label), tuple(reasons)))
-    return tuple(flagged)
 
 
 @dataclass(frozen=True)
@@ -302,7 +246,6 @@ class SensitivityAnalysis:
 
     leave1out: LeaveOneOut | None
     influence: Influence | None
-    influential: tuple[InfluentialStudy, ...]
     low_rob: NamedFit | None
     alternatives: tuple[NamedFit, ...]
     labels: tuple[str, ...]
@@ -315,17 +258,15 @@ def sensitivity_analysis(
     analyses: Sequence[str] = SENSITIVITY_ANALYSES,
 ) -> SensitivityAnalysis:
     """The named sensitivity analyses (default all): ``leave_one_out`` (with influence
-    diagnostics and influential studies flagged), ``exclude_high_risk`` (needs
+    diagnostics), ``exclude_high_risk`` (needs
     ``overall_rob``), ``alternative_estimators`` (DL, Knapp–Hartung) and ``common_effect``.
     Analyses not asked for are None or empty."""
     for name in analyses:
         check_choice("sensitivity analysis", name, SENSITIVITY_ANALYSES)
     loo = influence = None
-    influential: tuple[InfluentialStudy, ...] = ()
     if "leave_one_out" in analyses and model.k >= 2:
         loo = leave_one_out(model)
         influence = influence_diagnostics(model) if model.k >= 3 else None
-        influential = influential_studies(model, loo, labels, influence=influence)
     low_rob = None
     if "exclude_high_risk" in analyses and overall_rob is not None:
         low_rob = excluding_high_risk(model, labels, overall_rob)
@@ -338,7 +279,6 @@ def sensitivity_analysis(
     return SensitivityAnalysis(
         leave1out=loo,
         influence=influence,
-        influential=influential,
         low_rob=low_rob,
         alternatives=alternatives,
         labels=tuple(str(x) for x in labels),
