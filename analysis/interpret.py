@@ -177,12 +177,15 @@ def influence(pooled: dict, sensitivity: dict | None, alpha: float) -> dict | No
             if ratio:  # back-transformed twins, as in the pooled dict
                 without.update({f"{key}_exp": math.exp(without[key]) for key in BOUNDS})
             flagged.append({"label": label, "criteria": criteria, **without})
-    return {
+    out = {
         "any": bool(flagged),
         "influential": flagged,
         "estimate_min": min(loo["estimate"]),
         "estimate_max": max(loo["estimate"]),
     }
+    if ratio:
+        out.update({f"{key}_exp": math.exp(out[key]) for key in ("estimate_min", "estimate_max")})
+    return out
 
 
 def outcome_decisions(outcome: dict, analysis: dict) -> dict:

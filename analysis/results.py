@@ -33,6 +33,7 @@ from analysis.stats.small_study import (
     trim_and_fill,
 )
 from analysis.stats.subgroups import subgroup_analysis
+from analysis.vocabulary import RATIO_MEASURES
 
 #: results.json schema version: bump when a key is renamed or removed
 SCHEMA_VERSION = 1
@@ -166,6 +167,16 @@ def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult) -> di
                 level=settings.level,
             )
         )
+    if metareg is not None and spec.measure in RATIO_MEASURES:
+        for c in metareg["coefficients"].values():  # ratio per unit of the moderator
+            c.update(
+                {
+                    f"{key}_exp": float(np.exp(c[key]))
+                    for key in ("estimate", "ci_lower", "ci_upper")
+                }
+            )
+    for var, analysis in subgroups.items():
+        analysis["label"] = next((c.label for c in review.characteristics if c.column == var), None)
     sensitivity = None
     if settings.sensitivity:
         rob = [review.rob_for(s.study_id, spec.id) for s in studies]
@@ -226,8 +237,6 @@ def risk_of_bias(review: Review) -> list[dict]:
     return [{"label": labels[r.study_id], **r.to_dict()} for r in review.risk_of_bias]
 
 
-#: studies.csv columns tallied for the characteristics paragraph
-DESCRIBED_COLUMNS = ("msc_source", "secretome", "route", "control")
 RATINGS = ("low", "some concerns", "high")
 
 
@@ -276,18 +285,30 @@ def summary(review: Review) -> dict:
         "participants_arm2": sum(s.n2 for s in studies),
         "median_trial_size": _median([s.n for s in studies]),
         "years": [min(s.year for s in studies), max(s.year for s in studies)],
-        "follow_up_weeks": [
-            min(s.follow_up_weeks for s in studies),
-            max(s.follow_up_weeks for s in studies),
-        ],
-        "characteristics": {c: _tally(s.get(c) for s in studies) for c in DESCRIBED_COLUMNS},
-        "prisma": {
+        "characteristics": [characteristic_summary(c, studies) for c in review.characteristics],
+        "prisma": None
+        if prisma is None
+        else {
             "identified": prisma.identified,
             "excluded_full_text": sum(prisma.eligibility_excluded.values()),
             "exclusion_reasons": _tally_counts(prisma.eligibility_excluded),
         },
         "risk_of_bias": rob_summary(review),
     }
+
+
+def characteristic_summary(characteristic, studies) -> dict:
+    """One declared characteristic (review.yml ``characteristics``) as the text reports it:
+    ``counts`` ([value, trials] pairs) or ``range`` ([lowest, highest]) over the trials that
+    report it, and ``not_reported`` (trials with a blank cell)."""
+    values = [s.get(characteristic.column) for s in studies]
+    given = [v for v in values if v is not None]
+    out = {**characteristic.to_dict(), "not_reported": len(values) - len(given)}
+    if characteristic.summary == "counts":
+        out["counts"] = _tally(given)
+    elif characteristic.summary == "range" and given:
+        out["range"] = [min(given), max(given)]
+    return out
 
 
 def _tally_counts(counts: dict) -> list[list]:
@@ -312,7 +333,7 @@ def assemble_results(review: Review) -> dict:
         "outcomes": list(outcomes),
         "conversions": [c.to_dict() for c in review.conversions],
         "risk_of_bias": risk_of_bias(review),
-        "prisma": review.prisma.to_dict(),
+        "prisma": review.prisma.to_dict() if review.prisma else None,
         "adverse_events": adverse,
         "grade": list(grade),
         "decisions": review_decisions(adverse),

@@ -121,13 +121,15 @@ SENSITIVITY_ANALYSES = tuple(SENSITIVITY_ANALYSES_TABLE)
 
 # --- risk of bias (RoB 2) ----------------------------------------------------------------------
 
+#: ``label`` heads figure rows; ``phrase`` names the domain inside a sentence or a caption
 ROB_DOMAINS_TABLE = _table(
-    Code("d1", "Randomisation process"),
-    Code("d2", "Deviations from intended interventions"),
-    Code("d3", "Missing outcome data"),
-    Code("d4", "Measurement of the outcome"),
-    Code("d5", "Selection of the reported result"),
-)
+    Code("d1", "Randomisation process", "the randomisation process"),
+    Code("d2", "Deviations from intended interventions",
+         "deviations from the intended interventions"),
+    Code("d3", "Missing outcome data", "missing outcome data"),
+    Code("d4", "Measurement of the outcome", "measurement of the outcome"),
+    Code("d5", "Selection of the reported result", "selection of the reported result"),
+)  # fmt: skip
 ROB_DOMAINS = tuple(ROB_DOMAINS_TABLE)
 #: the judgements risk_of_bias.csv may hold (normalised spelling), best first
 ROB_JUDGEMENTS_TABLE = _table(
@@ -150,3 +152,33 @@ GRADE_DOMAINS_TABLE = _table(
     Code("publication_bias", "Publication bias"),
 )
 GRADE_DOMAINS = tuple(GRADE_DOMAINS_TABLE)
+
+# --- the review's own description (review.yml) -------------------------------------------------
+
+#: review.yml ``characteristics[].summary``: how the results text summarises a characteristic
+CHARACTERISTIC_SUMMARIES_TABLE = _table(
+    Code("counts", "counts", "the number of trials per value (text columns)"),
+    Code("range", "range", "the lowest and highest value (numeric columns)"),
+    Code("none", "none", "shown in the characteristics table only"),
+)
+CHARACTERISTIC_SUMMARIES = tuple(CHARACTERISTIC_SUMMARIES_TABLE)
+#: review.yml ``example.illustrative``: parts of a review that are made up around real data;
+#: ``phrase`` is how the banner names them
+ILLUSTRATIVE_PARTS_TABLE = _table(
+    Code("authors", "authors", "the authors and their affiliations"),
+    Code("search", "search", "the search (databases, dates, strategy)"),
+    Code("prisma", "PRISMA counts", "the PRISMA flow counts"),
+    Code("sections", "sections",
+         "the hand-written sections (introduction, discussion, limitations, conclusions, "
+         "declarations)"),
+    Code("characteristics", "characteristics", "the study characteristics"),
+    Code("risk_of_bias", "risk of bias", "the risk-of-bias judgements"),
+    Code("grade", "GRADE", "the GRADE judgements"),
+)  # fmt: skip
+ILLUSTRATIVE_PARTS = tuple(ILLUSTRATIVE_PARTS_TABLE)
+#: review.yml ``vocabulary`` keys (documented in data/README.md and on
+#: :class:`analysis.data.schema.Vocabulary`)
+VOCABULARY_KEYS = (
+    "intervention", "intervention_full", "intervention_arm", "comparator", "comparator_full",
+    "comparator_arm", "participants", "trial_noun", "trial_noun_full", "primary_concept",
+)  # fmt: skip

@@ -70,7 +70,7 @@ from analysis.figures.style import (
 )
 from analysis.text import column_name, fmt_ci_brackets, fmt_num, fmt_p, lower_first
 
-#: the arm labels are the review's terms (templates/terms.yml ``intervention_arm`` and
+#: the arm labels are the review's words (review.yml ``vocabulary``: ``intervention_arm`` and
 #: ``comparator_arm``, passed by :func:`analysis.figures.make_figures`); these neutral words
 #: stand in only when a caller gives none
 DEFAULT_SETTINGS = {
@@ -751,7 +751,8 @@ def forest_caption(
     ratio = " (log scale)" if is_ratio(measure) else ""
     by = ""
     if subgroups:
-        by = f" by {column_name(str(subgroups.get('variable', 'subgroup')))}"
+        variable = str(subgroups.get("variable", "subgroup"))
+        by = f" by {subgroups.get('label') or column_name(variable)}"
     caption = (
         f"Forest plot of {outcome['label']}{by}: {name} ({settings['experimental_label']} vs "
         f"{lower_first(settings['control_label'])}) with {level}% confidence intervals{ratio}, "
