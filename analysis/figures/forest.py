@@ -752,7 +752,8 @@ def forest_caption(
     by = ""
     if subgroups:
         variable = str(subgroups.get("variable", "subgroup"))
-        by = f" by {subgroups.get('label') or column_name(variable)}"
+        labels = {variable: subgroups["label"]} if subgroups.get("label") else None
+        by = f" by {column_name(variable, labels)}"
     caption = (
         f"Forest plot of {outcome['label']}{by}: {name} ({settings['experimental_label']} vs "
         f"{lower_first(settings['control_label'])}) with {level}% confidence intervals{ratio}, "
