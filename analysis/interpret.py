@@ -198,7 +198,11 @@ def outcome_decisions(outcome: dict, analysis: dict) -> dict:
         "heterogeneity": heterogeneity(pooled, analysis["model"]),
         "prediction": prediction(pooled, words["favours"]),
         "small_study": small_study(outcome["k"], outcome.get("bias")),
-        "influence": influence(pooled, outcome.get("sensitivity"), analysis["alpha"]),
+        # leave-one-out refits compare with the model they refit (an inverse-variance refit
+        # for Mantel–Haenszel and Peto outcomes)
+        "influence": influence(
+            outcome.get("secondary_fit") or pooled, outcome.get("sensitivity"), analysis["alpha"]
+        ),
         "metareg_association": None if not metareg else metareg["qm_pval"] < analysis["alpha"],
     }
 

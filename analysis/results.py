@@ -21,6 +21,7 @@ from analysis.errors import AnalysisError
 from analysis.grade import grade_review_outcome
 from analysis.interpret import outcome_decisions, review_decisions
 from analysis.public import clean_number, pooled_to_public, to_public
+from analysis.stats.binary_pooling import mantel_haenszel, peto
 from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
 from analysis.stats.metareg import meta_regression
 from analysis.stats.pooling import MetaResult, rma
@@ -33,7 +34,7 @@ from analysis.stats.small_study import (
     trim_and_fill,
 )
 from analysis.stats.subgroups import subgroup_analysis
-from analysis.vocabulary import RATIO_MEASURES
+from analysis.vocabulary import RATIO_MEASURES, TABLE_METHODS
 
 #: results.json schema version: bump when a key is renamed or removed
 SCHEMA_VERSION = 1
@@ -87,7 +88,20 @@ def effect_sizes(spec: OutcomeSpec, rows) -> EffectSizes:
 
 
 def fit_outcome(review: Review, spec: OutcomeSpec) -> MetaResult:
-    """The outcome's pooled model, with the review's analysis settings."""
+    """The outcome's pooled model: its 2×2-table method (Mantel–Haenszel, Peto) when it names
+    one, else the review's inverse-variance model."""
+    if spec.method in TABLE_METHODS:
+        rows = review.data_for(spec.id)
+        tables = [[getattr(r, c) for r in rows] for c in ("events1", "n1", "events2", "n2")]
+        if spec.method == "MH":
+            return mantel_haenszel(*tables, measure=spec.measure, level=review.analysis.level)
+        return peto(*tables, level=review.analysis.level)
+    return inverse_variance_fit(review, spec)
+
+
+def inverse_variance_fit(review: Review, spec: OutcomeSpec) -> MetaResult:
+    """The outcome pooled by inverse variance with the review's model: the main fit, or the
+    refit on which the secondary analyses of a Mantel–Haenszel or Peto outcome rest."""
     es = effect_sizes(spec, review.data_for(spec.id))
     settings = review.analysis
     return rma(
@@ -215,19 +229,29 @@ def small_study_effects(fit: MetaResult, egger: EggerTest | None, reason: str | 
 
 
 def outcome_result(review: Review, spec: OutcomeSpec) -> tuple[dict, dict]:
-    """One entry of results.json ``outcomes`` and its GRADE row (``grade``)."""
+    """One entry of results.json ``outcomes`` and its GRADE row (``grade``).
+
+    The secondary analyses (leave-one-out, small-study tests, subgroups, meta-regression) are
+    inverse-variance methods: for a Mantel–Haenszel or Peto outcome they rest on an
+    inverse-variance refit with the review's model, recorded as ``secondary_fit`` (the text
+    says so)."""
     fit = fit_outcome(review, spec)
-    egger, reason = egger_or_reason(fit)
+    iv_fit = fit if spec.method not in TABLE_METHODS else inverse_variance_fit(review, spec)
+    egger, reason = egger_or_reason(iv_fit)
     outcome = {
         **spec.to_dict(),
         "k": fit.k,
         "participants": sum(r.n1 + r.n2 for r in review.data_for(spec.id)),
         "studies": study_rows(review, spec, fit),
         "pooled": pooled_to_public(fit),
-        **secondary_analyses(review, spec, fit),
-        "bias": small_study_effects(fit, egger, reason),
+        "secondary_fit": None if iv_fit is fit else pooled_to_public(iv_fit),
+        **secondary_analyses(review, spec, iv_fit),
+        "bias": small_study_effects(iv_fit, egger, reason),
     }
-    outcome["decisions"] = outcome_decisions(outcome, review.analysis.to_dict())
+    settings = review.analysis.to_dict()
+    if spec.method in TABLE_METHODS:
+        settings["model"] = "common"  # MH and Peto are common-effect methods
+    outcome["decisions"] = outcome_decisions(outcome, settings)
     grade = grade_review_outcome(review, spec.id, fit, outcome)
     return outcome, grade.to_dict()
 

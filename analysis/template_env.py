@@ -125,6 +125,7 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
         cite=lambda keys: Safe(text.cite([citekey(k) for k in _keys(keys)])),
         measure_names={k: Safe(v) for k, v in text.MEASURE_ABBREVIATIONS.items()},
         binary_measures=vocabulary.BINARY_MEASURES,
+        table_methods={k: (Safe(v.phrase), v.cites) for k, v in vocabulary.TABLE_METHODS.items()},
         ci_methods={k: Safe(v.label) for k, v in vocabulary.CI_METHODS_TABLE.items()},
     )
     return env

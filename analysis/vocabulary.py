@@ -75,10 +75,16 @@ COMMON_EFFECT = Code(
 RMA_METHODS = (COMMON_EFFECT.code, *TAU2_METHODS)
 #: 2×2-table methods (binary measures only, z-based intervals only)
 TABLE_METHODS = _table(
-    Code("MH", "Mantel–Haenszel", "the Mantel–Haenszel method"),
-    Code("PETO", "Peto", "the Peto method"),
+    Code("MH", "Mantel–Haenszel", "the Mantel–Haenszel method", ("mantel1959",)),
+    Code("PETO", "Peto", "the Peto method", ("yusuf1985",)),
 )
 POOLING_METHODS = {COMMON_EFFECT.code: COMMON_EFFECT, **TAU2_ESTIMATORS, **TABLE_METHODS}
+#: review.yml ``analysis.method`` and an outcome's ``method``: inverse variance (the model of
+#: ``analysis.model``/``tau2_method``) or a 2×2-table method
+INVERSE_VARIANCE = "inverse_variance"
+REVIEW_POOLING_METHODS = (INVERSE_VARIANCE, *TABLE_METHODS)
+#: the measures each 2×2-table method pools (metafor ``rma.mh``: OR, RR, RD; ``rma.peto``: OR)
+TABLE_METHOD_MEASURES = {"MH": ("RR", "OR", "RD"), "PETO": ("OR",)}
 #: review.yml ``analysis.model`` (random: the tau² estimator of ``tau2_method``; common: FE)
 MODELS = ("random", "common")
 

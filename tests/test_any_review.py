@@ -142,7 +142,7 @@ def test_a_review_without_the_methods_references_renders(bcg):
 THIRD_REVIEW = Path(__file__).parent / "fixtures" / "reviews" / "third_review"
 #: words of the other reviews (the shipped examples and the builder's first topic)
 OTHER_REVIEWS_WORDS = (
-    "MSCS", "MSC ", "secretome", "mesenchymal", "lupus", "SLE ", "SLEDAI", "dsDNA", "C3",
+    "MSCS", "MSC", "secretome", "mesenchymal", "lupus", "SLE", "SLEDAI", "dsDNA", "C3",
     "BCG", "tuberculosis", "Colditz", "patients", "disease activity", "RCT",
 )  # fmt: skip
 #: wording that belongs to continuous measures (the review pools odds ratios only)
@@ -180,7 +180,17 @@ def test_third_review_passes_the_check():
 def test_third_review_holds_no_other_review_measure_or_ungiven_claim(third, words):
     _, html, _ = third
     text = visible_text(html)
-    assert [w for w in words if w.lower() in text.lower()] == []
+    assert [w for w in words if word_in(w, text)] == []
+
+
+def word_in(word: str, text: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a whole word (acronyms in their case, other words
+    in any case): "RCT" is not in "infarction", "C3" not in a hash."""
+    import re
+
+    flags = 0 if word.strip().isupper() else re.IGNORECASE
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(word.strip())}(?![A-Za-z0-9])"
+    return re.search(pattern, text, flags) is not None
 
 
 def test_third_review_says_what_was_not_done_and_words_odds(third):
@@ -239,3 +249,49 @@ def test_bcg_reads_as_real_counts_with_illustrative_parts(bcg):
     assert "Risk of bias was not assessed." in text
     assert "Adverse events were not extracted for this review." in text
     assert "ratio of RRs per unit" in text
+
+
+def test_a_pooling_method_per_outcome_is_named_in_methods_and_forest_plot(third):
+    results, html, _ = third
+    text = visible_text(html)
+    caesarean = results["outcomes"][1]
+    assert caesarean["pooled"]["method"] == "PETO" and caesarean["secondary_fit"] is not None
+    assert "Caesarean birth was pooled with the Peto method" in text
+    assert "common-effect model (Peto)" in text  # the forest plot's caption
+    assert "rest on an inverse-variance refit" in text
+
+
+@pytest.mark.parametrize(
+    ("method", "measure", "ci", "key"),
+    [
+        ("PETO", "RR", "z", "outcomes[2].method"),
+        ("MH", "SMD", "z", "outcomes[2].method"),
+        ("MH", "OR", "knha", "outcomes[2].method"),
+        ("FOO", "OR", "z", "outcomes[2].method"),
+    ],
+)
+def test_an_invalid_pooling_method_is_refused_naming_the_key(tmp_path, method, measure, ci, key):
+    from analysis.data import load_review
+    from analysis.errors import DataError
+
+    review = tmp_path / "review"
+    shutil.copytree(THIRD_REVIEW, review)
+    yml = review / "review.yml"
+    text = yml.read_text(encoding="utf-8").replace("method: PETO", f"method: {method}")
+    text = text.replace(
+        "  - id: gdm\n    label: Gestational diabetes\n    measure: OR",
+        f"  - id: gdm\n    label: Gestational diabetes\n    measure: {measure}",
+    )
+    text += f"analysis:\n  ci_method: {ci}\n"
+    if measure == "SMD":  # the measure under test is the second outcome's
+        text = text.replace("measure: SMD", "measure: OR").replace(
+            "label: Caesarean birth\n    measure: OR", "label: Caesarean birth\n    measure: SMD"
+        )
+    elif measure == "RR":
+        text = text.replace("measure: RR", "measure: OR").replace(
+            "label: Caesarean birth\n    measure: OR", "label: Caesarean birth\n    measure: RR"
+        )
+    yml.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_review(review)
+    assert key in str(caught.value) and method in str(caught.value)

@@ -68,9 +68,12 @@ from analysis.vocabulary import (
     CI_METHODS,
     GRADE_DOMAINS,
     ILLUSTRATIVE_PARTS,
+    INVERSE_VARIANCE,
     MODELS,
+    REVIEW_POOLING_METHODS,
     ROB_DOMAINS,
     SENSITIVITY_ANALYSES,
+    TABLE_METHOD_MEASURES,
     TAU2_METHODS,
     VOCABULARY_KEYS,
 )
@@ -329,7 +332,7 @@ class _ReviewYml:
             }
         )
         self.analysis = self._analysis(f.mapping(content, "analysis", "analysis", False), f)
-        self.outcomes = self._outcomes(content, f) if self.loaded else ()
+        self.outcomes = self._outcomes(content, f, self.analysis) if self.loaded else ()
 
     @staticmethod
     def _labelling(content: dict, f: _Fields) -> Labelling:
@@ -455,10 +458,38 @@ class _ReviewYml:
             subgroups=f.strings(a, "subgroups", "analysis.subgroups"),
             moderators=f.strings(a, "moderators", "analysis.moderators"),
             sensitivity=sensitivity,
+            pooling=f.choice(
+                a, "method", "analysis.method", REVIEW_POOLING_METHODS, INVERSE_VARIANCE
+            ),
         )
 
     @staticmethod
-    def _outcomes(content: dict, f: _Fields) -> tuple[OutcomeSpec, ...]:
+    def _pooling(item: dict, path: str, measure: str, settings, f: _Fields) -> str:
+        """The outcome's pooling method (its own ``method``, else ``analysis.method``), refused
+        where it cannot be fitted: MH needs a binary measure, Peto odds ratios, and both a
+        z-based CI (metafor ``rma.mh``/``rma.peto``)."""
+        own = "method" in item
+        key = f"{path}.method" if own else "analysis.method"
+        method = (
+            f.choice(item, "method", key, REVIEW_POOLING_METHODS, INVERSE_VARIANCE)
+            if own
+            else settings.pooling
+        )
+        if method == INVERSE_VARIANCE:
+            return method
+        if measure not in TABLE_METHOD_MEASURES[method]:
+            pools = "/".join(TABLE_METHOD_MEASURES[method])
+            f.bad(key, method, f"{INVERSE_VARIANCE} for {measure} outcome '{item.get('id')}' "
+                  f"({method} pools {pools} only)")  # fmt: skip
+            return INVERSE_VARIANCE
+        if settings.ci_method != "z":
+            f.bad(key, method, f"{INVERSE_VARIANCE} with analysis.ci_method "
+                  f"{settings.ci_method} ({method} has z-based intervals only)")  # fmt: skip
+            return INVERSE_VARIANCE
+        return method
+
+    @staticmethod
+    def _outcomes(content: dict, f: _Fields, settings) -> tuple[OutcomeSpec, ...]:
         items = content.get("outcomes")
         if not isinstance(items, list) or not items:
             f.bad("outcomes", items, "a list of outcomes (id, label, measure, ...)")
@@ -479,11 +510,13 @@ class _ReviewYml:
             if oid is None:
                 continue
             seen.add(oid)
+            measure = f.choice(item, "measure", f"{path}.measure", MEASURES, "SMD")
             outcomes.append(
                 OutcomeSpec(
                     id=oid,
                     label=f.text(item, "label", f"{path}.label") or oid,
-                    measure=f.choice(item, "measure", f"{path}.measure", MEASURES, "SMD"),
+                    measure=measure,
+                    method=_ReviewYml._pooling(item, path, measure, settings, f),
                     primary=f.boolean(item, "primary", f"{path}.primary", default=False),
                     lower_is_better=f.boolean(
                         item, "lower_is_better", f"{path}.lower_is_better", default=None

@@ -92,6 +92,8 @@ class AnalysisSettings:
     subgroups: tuple[str, ...] = ()
     moderators: tuple[str, ...] = ()
     sensitivity: tuple[str, ...] = ()
+    #: review-wide pooling method (outcomes may set their own): ``inverse_variance``, MH, PETO
+    pooling: str = "inverse_variance"
 
     @property
     def method(self) -> str:
@@ -114,6 +116,7 @@ class AnalysisSettings:
             "subgroups": list(self.subgroups),
             "moderators": list(self.moderators),
             "sensitivity": list(self.sensitivity),
+            "pooling": self.pooling,
         }
 
 
@@ -127,6 +130,8 @@ class OutcomeSpec:
     primary: bool = False
     lower_is_better: bool = True
     unit: str | None = None
+    #: pooling method: ``inverse_variance`` (the review's model) or ``MH`` / ``PETO``
+    method: str = "inverse_variance"
 
     @property
     def is_binary(self) -> bool:
@@ -140,6 +145,7 @@ class OutcomeSpec:
             "primary": self.primary,
             "lower_is_better": self.lower_is_better,
             "unit": self.unit,
+            "method": self.method,
         }
 
 
