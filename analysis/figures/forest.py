@@ -16,8 +16,8 @@ back-transformed labels.
 Subgroup analysis shape (analysis scale, like ``pooled``; one entry of the outcome's
 ``subgroup_analyses``, or the outcome's ``subgroups``)::
 
-    {"variable": "secretome",
-     "levels": {"Exosomes": {"k": 4, "estimate": -0.8, "ci_lower": -1.2, "ci_upper": -0.4,
+    {"variable": "setting",
+     "levels": {"Community": {"k": 4, "estimate": -0.8, "ci_lower": -1.2, "ci_upper": -0.4,
                              "tau2": 0.1, "i2": 40.0, "q": 5.1, "q_df": 3, "q_pval": 0.16,
                              "studies": [0, 2, 5, 7]}, ...},
      "q_between": 3.2, "q_between_df": 1, "q_between_pval": 0.07, "test_note": null}
@@ -335,7 +335,7 @@ def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols, subgroup
 
 def _favours(outcome: dict, settings: dict) -> tuple[str, str] | None:
     """(left, right) labels: with lower_is_better, effects below the null favour the
-    intervention ("Favours MSCS", "Favours control")."""
+    intervention ("Favours Exercise", "Favours control")."""
     lower_is_better = outcome.get("lower_is_better")
     if lower_is_better is None:
         return None
