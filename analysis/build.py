@@ -32,7 +32,7 @@ from analysis.bibliography import merged_bibliography
 from analysis.context import text_context
 from analysis.filemodes import apply_umask
 from analysis.sections import write_sections
-from analysis.template_env import load_terms, render_template, template_environment
+from analysis.template_env import render_template, template_environment
 
 #: template (in templates/) -> generated Markdown part (in the output folder)
 PARTS = {
@@ -113,7 +113,6 @@ def build(
         log(f"  warning: {warning}")
     step("compute", "effect sizes, pooled models, secondary analyses, decisions")
     results = assemble_results(review)
-    terms = load_terms(paths.TEMPLATES_DIR)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-"))
     try:
@@ -123,7 +122,6 @@ def build(
         figures = make_figures(
             results,
             tmp / FIGURES_DIR,
-            terms=terms,
             formats=("svg",) + (("png",) if "docx" in formats else ()),
             cache_dir=incremental.figure_cache_dir(out_dir),
             log=log,

@@ -6,7 +6,7 @@ No statistical judgement is made here: those are :mod:`analysis.interpret`'s, in
 
 from __future__ import annotations
 
-from analysis import text
+from analysis import text, vocabulary
 from analysis.text import Safe
 
 #: where the manuscript (report/index.qmd) finds the figures
@@ -15,20 +15,9 @@ FIGURES_PATH = "_generated/figures"
 MM_PER_PERCENT = 1.7
 
 
-#: RoB 2 domains as the results text names them
-ROB_DOMAIN_NAMES = {
-    "d1": "the randomisation process",
-    "d2": "deviations from the intended interventions",
-    "d3": "missing outcome data",
-    "d4": "measurement of the outcome",
-    "d5": "selection of the reported result",
-}
-
-
 def text_context(results: dict, figures: list[dict]) -> dict:
     """What the templates read: results.json, the figures, and the few sums and tallies the
     wording needs (computed here, so templates hold wording only)."""
-    studies = results["studies"]
     main_figures = {"prisma-flow", "rob-traffic-light"} | {
         f"forest-{o['id']}" for o in results["outcomes"]
     }
@@ -42,10 +31,26 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         "figures": {f["stem"]: {**f, "width_pct": _width_pct(f)} for f in figures},
         "figures_path": FIGURES_PATH,
         "summary": results["summary"],
-        "rob_worst_domains": [Safe(ROB_DOMAIN_NAMES[d]) for d in rob["most_concerns_domains"]],
-        "dose_unit": _common_value(
-            s.get("dose_unit") for s in studies if s.get("dose") is not None
+        "rob_domains": [(code, Safe(d.phrase)) for code, d in vocabulary.ROB_DOMAINS_TABLE.items()],
+        "rob_worst_domains": [
+            Safe(vocabulary.ROB_DOMAINS_TABLE[d].phrase) for d in rob["most_concerns_domains"]
+        ],
+        "terms": _terms(results),
+        "column_labels": {c["column"]: c["label"] for c in results["review"]["characteristics"]},
+        "illustrative_parts": [
+            Safe(vocabulary.ILLUSTRATIVE_PARTS_TABLE[p].phrase)
+            for p in results["review"]["labelling"]["illustrative"]
+        ],
+        **_characteristics_table(results),
+        "measure_kinds": list(
+            dict.fromkeys(text.measure_kind(o["measure"]) for o in results["outcomes"])
         ),
+        "rob_domain_list": Safe(
+            text.join_and(
+                [f"{d.phrase} ({code.upper()})" for code, d in vocabulary.ROB_DOMAINS_TABLE.items()]
+            )
+        ),
+        "trials_first_use": _trials_first_use(results),
         "conversions_by_method": _conversions_by_method(results),
         "affiliations": _affiliations(results["review"]["authors"]),
         "affiliation_numbers": _affiliation_numbers(results["review"]["authors"]),
@@ -65,11 +70,72 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         ],
         "follow_up_by_outcome": _follow_up_by_outcome(results),
         "rated_down_domains": _rated_down_domains(results.get("grade") or []),
-        "several_reports": results["prisma"]["included"]["reports"]
-        != results["prisma"]["included"]["studies"],
+        "several_reports": bool(results["prisma"])
+        and results["prisma"]["included"]["reports"] != results["prisma"]["included"]["studies"],
     }
 
 
+def _characteristics_table(results: dict) -> dict:
+    """Table 1 as the template prints it: ``characteristics_columns`` (heading: label, unit),
+    ``characteristics_rows`` (per trial: label, citation, arm sizes, ``converted`` when an arm
+    summary was converted to mean and SD, and the declared characteristics' cells, "NR" for a
+    blank one) and ``any_not_reported`` (the table then explains NR)."""
+    declared = results["review"]["characteristics"]
+    converted = {c["study_id"] for c in results["conversions"]}
+    rows = [
+        {
+            "label": s["label"],
+            "citation": s["citation"],
+            "n1": s["n1"],
+            "n2": s["n2"],
+            "converted": s["study_id"] in converted,
+            "cells": [_cell(s.get(c["column"])) for c in declared],
+        }
+        for s in results["studies"]
+    ]
+    return {
+        "characteristics_columns": [
+            c["label"] + (f", {c['unit']}" if c["unit"] else "") for c in declared
+        ],
+        "characteristics_rows": rows,
+        "any_not_reported": any(cell is NOT_REPORTED for row in rows for cell in row["cells"]),
+        "any_converted": bool(converted),
+    }
+
+
+#: a blank characteristic in Table 1
+NOT_REPORTED = Safe("NR")
+
+
+def _cell(value):
+    """A characteristic's value as Table 1 prints it: text as given (escaped later), numbers
+    with the decimals they need (at most 2) and the true minus sign, blank as NR."""
+    if value is None:
+        return NOT_REPORTED
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return Safe(text.fmt_value(value))
+
+
+def _trials_first_use(results: dict) -> Safe:
+    """The abstract's count of trials, defining the trial noun's abbreviation: "Nine
+    randomised controlled trials (RCTs)" (or "Nine trials" when there is none)."""
+    terms, n = results["review"]["vocabulary"], results["summary"]["studies"]
+    full = text.escape_md(terms["trial_noun_full"])
+    counted = text.count(n, full, start=True)
+    if terms["trial_noun_full"] == terms["trial_noun"]:
+        return Safe(counted)
+    return Safe(f"{counted} ({text.escape_md(text.plural(n, terms['trial_noun']))})")
+
+
+def _terms(results: dict) -> dict:
+    """The review's words (review.yml ``vocabulary``); ``primary_concept`` defaults to the
+    primary outcome's label."""
+    terms = dict(results["review"]["vocabulary"])
+    if not terms.get("primary_concept"):
+        primary = next((o for o in results["outcomes"] if o["primary"]), results["outcomes"][0])
+        terms["primary_concept"] = text.lower_first(primary["label"])
+    return terms
 def _follow_up_by_outcome(results: dict) -> dict:
     """Outcome id -> [shortest, longest] follow-up (weeks) of its trials ([weeks] when all
     are equal), or None."""
@@ -108,12 +174,6 @@ def _grade_footnotes(grade: list[dict]) -> dict:
             marks.append(notes[-1][0])
         grade_for[g["outcome"]] = {"certainty": g["certainty"], "marks": marks}
     return {"grade_for": grade_for, "grade_notes": notes}
-
-
-def _common_value(values):
-    """The one value all items share, else None (e.g. a dose unit for the column heading)."""
-    distinct = set(values)
-    return distinct.pop() if len(distinct) == 1 else None
 
 
 def _conversions_by_method(results: dict) -> list[dict]:

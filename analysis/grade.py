@@ -83,11 +83,15 @@ class DomainRating:
     reason: str
     source: str  # "data" (suggested) or "reviewer" (grade.yml)
     suggested: int | None = None
+    #: False when the data give nothing to rate the domain on (risk of bias without
+    #: judgments): the domain is then reported as "not assessed", not as "not serious"
+    assessed: bool = True
 
     def to_dict(self) -> dict:
         return {
             "domain": self.domain,
             "label": DOMAIN_LABELS[self.domain],
+            "assessed": self.assessed,
             "downgrade": self.downgrade,
             "reason": self.reason,
             "source": self.source,
@@ -182,8 +186,9 @@ class GradeOutcome:
             "footnotes": [
                 f"{DOMAIN_LABELS[r.domain].capitalize()}: {r.reason}"
                 for r in self.ratings
-                if r.downgrade > 0
+                if r.downgrade > 0 or not r.assessed
             ],
+            "not_assessed": [r.domain for r in self.ratings if not r.assessed],
             "optimal_information_size": clean_number(self.ois),
         }
 
@@ -196,14 +201,16 @@ def suggest_risk_of_bias(
 ) -> DomainRating:
     """Rate by the share of the pooled weight from trials at high (or some-concerns) risk."""
     weights = np.asarray(weights_pct, dtype=float)
-    if len(overall) != len(weights) or any(o is None for o in overall):
+    if len(overall) != len(weights) or all(o is None for o in overall):
         return DomainRating(
-            "risk_of_bias",
-            0,
-            "risk of bias not assessed for every trial; not rated down",
-            "data",
-            0,
-        )
+            "risk_of_bias", 0, "not assessed (no risk-of-bias judgments were given)", "data", 0,
+            assessed=False,
+        )  # fmt: skip
+    if any(o is None for o in overall):
+        return DomainRating(
+            "risk_of_bias", 0, "not assessed for every trial; not rated down", "data", 0,
+            assessed=False,
+        )  # fmt: skip
     high = float(weights[[o == "high" for o in overall]].sum())
     concern = float(weights[[o in ("high", "some concerns") for o in overall]].sum())
     high_share = f"trials at high risk of bias carry {high:.0f}% of the weight"

@@ -182,13 +182,10 @@ def ensure_pngs(markdown: str, base: Path, log=print) -> None:
         from analysis.figures import make_figures
 
         log(f"render: drawing the PNG figures the DOCX needs into {figures_dir}")
-        from analysis.template_env import load_terms
-
         results = json.loads(results_file.read_text(encoding="utf-8"))
         make_figures(
             results,
             figures_dir,
-            terms=load_terms(paths.TEMPLATES_DIR),
             formats=("png",),
             cache_dir=figure_cache_dir(generated),
             log=log,

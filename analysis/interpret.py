@@ -206,12 +206,15 @@ def influence(pooled: dict, sensitivity: dict | None, alpha: float) -> dict | No
             if ratio:  # back-transformed twins, as in the pooled dict
                 without.update({f"{key}_exp": math.exp(without[key]) for key in BOUNDS})
             flagged.append({"label": label, "criteria": criteria, **without})
-    return {
+    out = {
         "any": bool(flagged),
         "influential": flagged,
         "estimate_min": min(loo["estimate"]),
         "estimate_max": max(loo["estimate"]),
     }
+    if ratio:
+        out.update({f"{key}_exp": math.exp(out[key]) for key in ("estimate_min", "estimate_max")})
+    return out
 
 
 def statement(words: dict, certainty: str | None) -> dict:
@@ -276,7 +279,11 @@ def outcome_decisions(outcome: dict, analysis: dict, certainty: str | None = Non
         "heterogeneity": heterogeneity(pooled, analysis["model"]),
         "prediction": prediction(pooled, words["favours"]),
         "small_study": small_study(outcome["k"], outcome.get("bias")),
-        "influence": influence(pooled, outcome.get("sensitivity"), analysis["alpha"]),
+        # leave-one-out refits compare with the model they refit (an inverse-variance refit
+        # for Mantel–Haenszel and Peto outcomes)
+        "influence": influence(
+            outcome.get("secondary_fit") or pooled, outcome.get("sensitivity"), analysis["alpha"]
+        ),
         "metareg_association": None if not metareg else metareg["qm_pval"] < analysis["alpha"],
         "statement": statement(words, certainty),
         "thin_data": thin_data(outcome),

@@ -21,6 +21,7 @@ from analysis.errors import AnalysisError
 from analysis.grade import GradeRules, grade_review_outcome
 from analysis.interpret import outcome_decisions, review_decisions
 from analysis.public import clean_number, pooled_to_public, to_public
+from analysis.stats.binary_pooling import mantel_haenszel, peto
 from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
 from analysis.stats.metareg import meta_regression
 from analysis.stats.pooling import MetaResult, rma
@@ -33,6 +34,7 @@ from analysis.stats.small_study import (
     trim_and_fill,
 )
 from analysis.stats.subgroups import subgroup_analysis
+from analysis.vocabulary import RATIO_MEASURES, TABLE_METHODS
 
 #: results.json schema version: bump when a key is renamed or removed
 SCHEMA_VERSION = 1
@@ -86,7 +88,20 @@ def effect_sizes(spec: OutcomeSpec, rows) -> EffectSizes:
 
 
 def fit_outcome(review: Review, spec: OutcomeSpec) -> MetaResult:
-    """The outcome's pooled model, with the review's analysis settings."""
+    """The outcome's pooled model: its 2×2-table method (Mantel–Haenszel, Peto) when it names
+    one, else the review's inverse-variance model."""
+    if spec.method in TABLE_METHODS:
+        rows = review.data_for(spec.id)
+        tables = [[getattr(r, c) for r in rows] for c in ("events1", "n1", "events2", "n2")]
+        if spec.method == "MH":
+            return mantel_haenszel(*tables, measure=spec.measure, level=review.analysis.level)
+        return peto(*tables, level=review.analysis.level)
+    return inverse_variance_fit(review, spec)
+
+
+def inverse_variance_fit(review: Review, spec: OutcomeSpec) -> MetaResult:
+    """The outcome pooled by inverse variance with the review's model: the main fit, or the
+    refit on which the secondary analyses of a Mantel–Haenszel or Peto outcome rest."""
     es = effect_sizes(spec, review.data_for(spec.id))
     settings = review.analysis
     return rma(
@@ -166,6 +181,16 @@ def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult) -> di
                 level=settings.level,
             )
         )
+    if metareg is not None and spec.measure in RATIO_MEASURES:
+        for c in metareg["coefficients"].values():  # ratio per unit of the moderator
+            c.update(
+                {
+                    f"{key}_exp": float(np.exp(c[key]))
+                    for key in ("estimate", "ci_lower", "ci_upper")
+                }
+            )
+    for var, analysis in subgroups.items():
+        analysis["label"] = next((c.label for c in review.characteristics if c.column == var), None)
     sensitivity = None
     if settings.sensitivity:
         rob = [review.rob_for(s.study_id, spec.id) for s in studies]
@@ -204,23 +229,32 @@ def small_study_effects(fit: MetaResult, egger: EggerTest | None, reason: str | 
 
 
 def outcome_result(review: Review, spec: OutcomeSpec) -> tuple[dict, dict]:
-    """One entry of results.json ``outcomes`` and its GRADE row (``grade``)."""
+    """One entry of results.json ``outcomes`` and its GRADE row (``grade``).
+
+    The secondary analyses (leave-one-out, small-study tests, subgroups, meta-regression) are
+    inverse-variance methods: for a Mantel–Haenszel or Peto outcome they rest on an
+    inverse-variance refit with the review's model, recorded as ``secondary_fit`` (the text
+    says so)."""
     fit = fit_outcome(review, spec)
-    egger, reason = egger_or_reason(fit)
+    iv_fit = fit if spec.method not in TABLE_METHODS else inverse_variance_fit(review, spec)
+    egger, reason = egger_or_reason(iv_fit)
     outcome = {
         **spec.to_dict(),
         "k": fit.k,
         "participants": sum(r.n1 + r.n2 for r in review.data_for(spec.id)),
         "studies": study_rows(review, spec, fit),
         "pooled": pooled_to_public(fit),
-        **secondary_analyses(review, spec, fit),
-        "bias": small_study_effects(fit, egger, reason),
+        "secondary_fit": None if iv_fit is fit else pooled_to_public(iv_fit),
+        **secondary_analyses(review, spec, iv_fit),
+        "bias": small_study_effects(iv_fit, egger, reason),
     }
-    analysis = review.analysis.to_dict()
-    outcome["decisions"] = outcome_decisions(outcome, analysis)
+    settings = review.analysis.to_dict()
+    if spec.method in TABLE_METHODS:
+        settings["model"] = "common"  # MH and Peto are common-effect methods
+    outcome["decisions"] = outcome_decisions(outcome, settings)
     grade = grade_review_outcome(review, spec.id, fit, outcome)
     # the conclusion's statement needs GRADE's certainty, which reads the other decisions
-    outcome["decisions"] = outcome_decisions(outcome, analysis, grade.certainty)
+    outcome["decisions"] = outcome_decisions(outcome, settings, grade.certainty)
     return outcome, grade.to_dict()
 
 
@@ -229,8 +263,6 @@ def risk_of_bias(review: Review) -> list[dict]:
     return [{"label": labels[r.study_id], **r.to_dict()} for r in review.risk_of_bias]
 
 
-#: studies.csv columns tallied for the characteristics paragraph
-DESCRIBED_COLUMNS = ("msc_source", "secretome", "route", "control")
 RATINGS = ("low", "some concerns", "high")
 
 
@@ -280,18 +312,30 @@ def summary(review: Review) -> dict:
         "participants_arm2": sum(s.n2 for s in studies),
         "median_trial_size": _median([s.n for s in studies]),
         "years": [min(s.year for s in studies), max(s.year for s in studies)],
-        "follow_up_weeks": [
-            min(s.follow_up_weeks for s in studies),
-            max(s.follow_up_weeks for s in studies),
-        ],
-        "characteristics": {c: _tally(s.get(c) for s in studies) for c in DESCRIBED_COLUMNS},
-        "prisma": {
+        "characteristics": [characteristic_summary(c, studies) for c in review.characteristics],
+        "prisma": None
+        if prisma is None
+        else {
             "identified": prisma.identified,
             "excluded_full_text": sum(prisma.eligibility_excluded.values()),
             "exclusion_reasons": _tally_counts(prisma.eligibility_excluded),
         },
         "risk_of_bias": rob_summary(review),
     }
+
+
+def characteristic_summary(characteristic, studies) -> dict:
+    """One declared characteristic (review.yml ``characteristics``) as the text reports it:
+    ``counts`` ([value, trials] pairs) or ``range`` ([lowest, highest]) over the trials that
+    report it, and ``not_reported`` (trials with a blank cell)."""
+    values = [s.get(characteristic.column) for s in studies]
+    given = [v for v in values if v is not None]
+    out = {**characteristic.to_dict(), "not_reported": len(values) - len(given)}
+    if characteristic.summary == "counts":
+        out["counts"] = _tally(given)
+    elif characteristic.summary == "range" and given:
+        out["range"] = [min(given), max(given)]
+    return out
 
 
 def _tally_counts(counts: dict) -> list[list]:
@@ -316,7 +360,7 @@ def assemble_results(review: Review) -> dict:
         "outcomes": list(outcomes),
         "conversions": [c.to_dict() for c in review.conversions],
         "risk_of_bias": risk_of_bias(review),
-        "prisma": review.prisma.to_dict(),
+        "prisma": review.prisma.to_dict() if review.prisma else None,
         "adverse_events": adverse,
         "grade": list(grade),
         "decisions": {

@@ -1,8 +1,9 @@
 """The Jinja environment the templates are rendered in, and rendering one template.
 
 StrictUndefined; every ``{{ … }}`` passes :func:`_finalize` (data text escaped for Markdown, raw
-floats refused); the ``fmt_*`` filters and wording lookups of :mod:`analysis.text`; the review's
-wording terms (``templates/terms.yml``). Templates word decisions (:mod:`analysis.interpret`),
+floats refused); the ``fmt_*`` filters and wording lookups of :mod:`analysis.text`. The review's own
+words (``terms``: review.yml ``vocabulary``) come with the context (:mod:`analysis.context`).
+Templates word decisions (:mod:`analysis.interpret`),
 they do not make them.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analysis import METAFOR_REFERENCE_VERSION, paths, text
+from analysis import METAFOR_REFERENCE_VERSION, paths, text, vocabulary
 from analysis.errors import AnalysisError
 from analysis.text import Safe
 
@@ -71,14 +72,6 @@ def _keys(keys) -> list[str]:
     return re.split(r"[;,\s]+", keys.strip()) if isinstance(keys, str) else list(keys)
 
 
-def load_terms(templates_dir: Path) -> dict:
-    """The wording terms for the intervention and comparison (templates/terms.yml)."""
-    import yaml
-
-    with open(templates_dir / "terms.yml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
 def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
     """Jinja environment: StrictUndefined, Markdown-escaping finalize, the ``fmt_*`` filters and
     the phrase helpers of :mod:`analysis.text`."""
@@ -104,17 +97,24 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
         "count",
         "plural",
         "fmt_date",
+        "fmt_value",
     )
     env.filters.update({name: _always_safe(getattr(text, name)) for name in numbers})
-    for name in ("capitalize_first", "lower_first", "column_name", "sensitivity_name"):
+    for name in ("capitalize_first", "lower_first", "sensitivity_name"):
         env.filters[name] = _same_safety(getattr(text, name))
+    env.filters["column_name"] = jinja2.pass_context(
+        lambda ctx, column: text.column_name(column, ctx.get("column_labels"))
+    )
     env.filters["join_and"] = lambda items: Safe(text.join_and([_escaped(x) for x in items]))
     env.filters["md"] = lambda value: Safe(_escaped(value))
     env.filters["safe"] = Safe
     env.filters["attr"] = lambda value: Safe(str(value).replace("\\", "\\\\").replace('"', '\\"'))
     env.filters["citekey"] = citekey
+    env.filters["measure_kind"] = text.measure_kind
     env.globals.update(
         effect_statement=text.effect_statement,
+        natural=text.natural,
+        effect_object=lambda label, measure: Safe(text.effect_object(_escaped(label), measure)),
         prediction_statement=text.prediction_statement,
         pooled_ci=text.pooled_ci,
         pooled_pi=text.pooled_pi,
@@ -123,9 +123,11 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
             for x in text.lookup(getattr(text, table), key, table.lower())
         ),
         cite=lambda keys: Safe(text.cite([citekey(k) for k in _keys(keys)])),
-        terms=load_terms(templates_dir),
         metafor_version=Safe(METAFOR_REFERENCE_VERSION),
         measure_names={k: Safe(v) for k, v in text.MEASURE_ABBREVIATIONS.items()},
+        binary_measures=vocabulary.BINARY_MEASURES,
+        table_methods={k: (Safe(v.phrase), v.cites) for k, v in vocabulary.TABLE_METHODS.items()},
+        ci_methods={k: Safe(v.label) for k, v in vocabulary.CI_METHODS_TABLE.items()},
     )
     return env
 

@@ -265,15 +265,43 @@ def ratio_scale(pooled: dict) -> bool:
     return pooled.get("estimate_exp") is not None
 
 
-def effect_statement(pooled: dict, digits: int = 2) -> Safe:
-    """ "SMD −0.78, 95% CI −1.25 to −0.31, p = 0.001" (ratios on their natural scale)."""
+def effect_statement(pooled: dict, digits: int = 2, unit: str | None = None) -> Safe:
+    """ "SMD −0.78, 95% CI −1.25 to −0.31, p = 0.001" (ratios on their natural scale; a mean
+    difference with the outcome's ``unit``: "MD −2.10 mmHg, 95% CI ...")."""
     suffix = "_exp" if ratio_scale(pooled) else ""
     est, lo, hi = (pooled[f"{key}{suffix}"] for key in ("estimate", "ci_lower", "ci_upper"))
     level = fmt_num(100 * pooled["level"], 0)
+    shown_unit = f" {escape_md(unit)}" if unit and pooled["measure"] == "MD" else ""
     return Safe(
-        f"{pooled['measure']} {fmt_num(est, digits)}, {level}% CI "
+        f"{pooled['measure']} {fmt_num(est, digits)}{shown_unit}, {level}% CI "
         f"{fmt_interval(lo, hi, digits)}, {fmt_p(pooled['pval'])}"
     )
+
+
+def fmt_value(x) -> str:
+    """A data value as given: the decimals it needs (at most 2), the true minus sign; whole
+    numbers without decimals ("44", "34.1", "−2.25")."""
+    digits = next((d for d in range(3) if round(float(x), d) == round(float(x), 2)), 2)
+    return fmt_num(x, digits)
+
+
+def natural(values: dict, key: str):
+    """``values[key]`` on the natural scale: its back-transformed ``key_exp`` twin for ratio
+    measures (RR, OR), the value itself otherwise."""
+    twin = values.get(f"{key}_exp")
+    return values[key] if twin is None else twin
+
+
+#: what a significant effect changes, by measure: "{label}" for differences in a continuous
+#: outcome; the risk or odds of the event for binary measures
+EFFECT_OBJECTS = {"RR": "the risk of {label}", "RD": "the risk of {label}",
+                  "OR": "the odds of {label}"}  # fmt: skip
+
+
+def effect_object(label: str, measure: str) -> str:
+    """What the effect sentence says the intervention changed: "the odds of pre-eclampsia"
+    for an OR outcome, the outcome's label for a continuous one."""
+    return EFFECT_OBJECTS.get(measure, "{label}").format(label=lower_first(label))
 
 
 def prediction_statement(pooled: dict, digits: int = 2) -> Safe | None:
@@ -286,19 +314,9 @@ def prediction_statement(pooled: dict, digits: int = 2) -> Safe | None:
     return Safe(f"{level}% prediction interval {fmt_interval(lo, hi, digits)}")
 
 
-#: studies.csv column -> its name in prose and table headings
-COLUMN_NAMES = {
-    "msc_source": "MSC source",
-    "secretome": "secretome preparation",
-    "dose": "dose",
-    "route": "route of administration",
-    "control": "comparator",
-    "follow_up_weeks": "follow-up in weeks",
-    "country": "country",
-    "year": "year of publication",
-    "age_mean": "mean age",
-    "female_pct": "proportion of women",
-}
+#: studies.csv columns every review has -> their name in prose (a review names its other
+#: columns in review.yml ``characteristics``)
+COLUMN_NAMES = {"year": "year of publication"}
 
 #: influence criterion (results.json ``decisions.influence``, :mod:`analysis.interpret`) ->
 #: its name in the text (measured criteria are followed by the value and its threshold)
@@ -315,9 +333,18 @@ INFLUENCE_CRITERIA = {
 SENSITIVITY_NAMES = {c.code: c.phrase for c in vocabulary.SENSITIVITY_ANALYSES_TABLE.values()}
 
 
-def column_name(column: str) -> str:
-    """A studies.csv column as prose: the table above, else underscores as spaces."""
+def column_name(column: str, labels: dict | None = None) -> str:
+    """A studies.csv column as prose: its declared label (review.yml ``characteristics``,
+    ``labels``: column -> label) in lower case, else the table above, else underscores as
+    spaces."""
+    if labels and column in labels:
+        return lower_first(labels[column])
     return COLUMN_NAMES.get(column, column.replace("_", " "))
+
+
+def measure_kind(measure: str) -> str:
+    """ "ratio" for measures pooled on the log scale (RR, OR), else "difference"."""
+    return "ratio" if measure in vocabulary.RATIO_MEASURES else "difference"
 
 
 def sensitivity_name(name: str) -> str:

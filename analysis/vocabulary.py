@@ -75,10 +75,16 @@ COMMON_EFFECT = Code(
 RMA_METHODS = (COMMON_EFFECT.code, *TAU2_METHODS)
 #: 2×2-table methods (binary measures only, z-based intervals only)
 TABLE_METHODS = _table(
-    Code("MH", "Mantel–Haenszel", "the Mantel–Haenszel method"),
-    Code("PETO", "Peto", "the Peto method"),
+    Code("MH", "Mantel–Haenszel", "the Mantel–Haenszel method", ("mantel1959",)),
+    Code("PETO", "Peto", "the Peto method", ("yusuf1985",)),
 )
 POOLING_METHODS = {COMMON_EFFECT.code: COMMON_EFFECT, **TAU2_ESTIMATORS, **TABLE_METHODS}
+#: review.yml ``analysis.method`` and an outcome's ``method``: inverse variance (the model of
+#: ``analysis.model``/``tau2_method``) or a 2×2-table method
+INVERSE_VARIANCE = "inverse_variance"
+REVIEW_POOLING_METHODS = (INVERSE_VARIANCE, *TABLE_METHODS)
+#: the measures each 2×2-table method pools (metafor ``rma.mh``: OR, RR, RD; ``rma.peto``: OR)
+TABLE_METHOD_MEASURES = {"MH": ("RR", "OR", "RD"), "PETO": ("OR",)}
 #: review.yml ``analysis.model`` (random: the tau² estimator of ``tau2_method``; common: FE)
 MODELS = ("random", "common")
 
@@ -121,13 +127,15 @@ SENSITIVITY_ANALYSES = tuple(SENSITIVITY_ANALYSES_TABLE)
 
 # --- risk of bias (RoB 2) ----------------------------------------------------------------------
 
+#: ``label`` heads figure rows; ``phrase`` names the domain inside a sentence or a caption
 ROB_DOMAINS_TABLE = _table(
-    Code("d1", "Randomisation process"),
-    Code("d2", "Deviations from intended interventions"),
-    Code("d3", "Missing outcome data"),
-    Code("d4", "Measurement of the outcome"),
-    Code("d5", "Selection of the reported result"),
-)
+    Code("d1", "Randomisation process", "the randomisation process"),
+    Code("d2", "Deviations from intended interventions",
+         "deviations from the intended interventions"),
+    Code("d3", "Missing outcome data", "missing outcome data"),
+    Code("d4", "Measurement of the outcome", "measurement of the outcome"),
+    Code("d5", "Selection of the reported result", "selection of the reported result"),
+)  # fmt: skip
 ROB_DOMAINS = tuple(ROB_DOMAINS_TABLE)
 #: the judgements risk_of_bias.csv may hold (normalised spelling), best first
 ROB_JUDGEMENTS_TABLE = _table(
@@ -150,6 +158,36 @@ GRADE_DOMAINS_TABLE = _table(
     Code("publication_bias", "Publication bias"),
 )
 GRADE_DOMAINS = tuple(GRADE_DOMAINS_TABLE)
+
+# --- the review's own description (review.yml) -------------------------------------------------
+
+#: review.yml ``characteristics[].summary``: how the results text summarises a characteristic
+CHARACTERISTIC_SUMMARIES_TABLE = _table(
+    Code("counts", "counts", "the number of trials per value (text columns)"),
+    Code("range", "range", "the lowest and highest value (numeric columns)"),
+    Code("none", "none", "shown in the characteristics table only"),
+)
+CHARACTERISTIC_SUMMARIES = tuple(CHARACTERISTIC_SUMMARIES_TABLE)
+#: review.yml ``example.illustrative``: parts of a review that are made up around real data;
+#: ``phrase`` is how the banner names them
+ILLUSTRATIVE_PARTS_TABLE = _table(
+    Code("authors", "authors", "the authors and their affiliations"),
+    Code("search", "search", "the search (databases, dates, strategy)"),
+    Code("prisma", "PRISMA counts", "the PRISMA flow counts"),
+    Code("sections", "sections",
+         "the hand-written sections (introduction, discussion, limitations, conclusions, "
+         "declarations)"),
+    Code("characteristics", "characteristics", "the study characteristics"),
+    Code("risk_of_bias", "risk of bias", "the risk-of-bias judgements"),
+    Code("grade", "GRADE", "the GRADE judgements"),
+)  # fmt: skip
+ILLUSTRATIVE_PARTS = tuple(ILLUSTRATIVE_PARTS_TABLE)
+#: review.yml ``vocabulary`` keys (documented in data/README.md and on
+#: :class:`analysis.data.schema.Vocabulary`)
+VOCABULARY_KEYS = (
+    "intervention", "intervention_full", "intervention_arm", "comparator", "comparator_full",
+    "comparator_arm", "participants", "trial_noun", "trial_noun_full", "primary_concept",
+)  # fmt: skip
 
 # --- author contributions ---------------------------------------------------------------------
 

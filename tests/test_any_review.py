@@ -135,3 +135,163 @@ def test_a_review_without_the_methods_references_renders(bcg):
     assert "begg1994" not in text and "higgins2003" not in text
     _, html, _ = bcg
     assert "Begg" in html
+
+
+#: a review written from data/README.md alone: another field, odds ratios, no subgroups, and no
+#: risk-of-bias, adverse-event, GRADE or PRISMA files (tests/fixtures/reviews/third_review)
+THIRD_REVIEW = Path(__file__).parent / "fixtures" / "reviews" / "third_review"
+#: words of the other reviews (the shipped examples and the builder's first topic)
+OTHER_REVIEWS_WORDS = (
+    "MSCS", "MSC", "secretome", "mesenchymal", "lupus", "SLE", "SLEDAI", "dsDNA", "C3",
+    "BCG", "tuberculosis", "Colditz", "patients", "disease activity", "RCT",
+)  # fmt: skip
+#: wording that belongs to continuous measures (the review pools odds ratios only)
+OTHER_MEASURES_WORDS = (
+    "Cohen", "standardized mean", "Hedges", "minus", "mean and SD", "negative difference",
+    "reduced disease",
+)  # fmt: skip
+#: claims the review's data do not give
+UNGIVEN_CLAIMS = (
+    "RoB 2", "Risk of bias was assessed", "at low risk of bias", "No trial reported adverse",
+    "serious adverse events", "records identified", "were screened", "randomisation",
+    "not serious",
+)  # fmt: skip
+
+
+def visible_text(html: str) -> str:
+    """The HTML's text as a reader sees it (tags, scripts and styles removed, entities read)."""
+    import html as html_lib
+    import re
+
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+@pytest.fixture(scope="module")
+def third(tmp_path_factory):
+    return build_and_render(THIRD_REVIEW, tmp_path_factory.mktemp("third"))
+
+
+def test_third_review_passes_the_check():
+    assert main(["check", "--data", str(THIRD_REVIEW)]) == 0
+
+
+@pytest.mark.parametrize("words", [OTHER_REVIEWS_WORDS, OTHER_MEASURES_WORDS, UNGIVEN_CLAIMS])
+def test_third_review_holds_no_other_review_measure_or_ungiven_claim(third, words):
+    _, html, _ = third
+    text = visible_text(html)
+    assert [w for w in words if word_in(w, text)] == []
+
+
+def word_in(word: str, text: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a whole word (acronyms in their case, other words
+    in any case): "RCT" is not in "infarction", "C3" not in a hash."""
+    import re
+
+    flags = 0 if word.strip().isupper() else re.IGNORECASE
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(word.strip())}(?![A-Za-z0-9])"
+    return re.search(pattern, text, flags) is not None
+
+
+def test_third_review_says_what_was_not_done_and_words_odds(third):
+    results, html, _ = third
+    text = visible_text(html)
+    assert "Risk of bias was not assessed." in text
+    assert "Adverse events were not extracted for this review." in text
+    assert "No flow of the search and selection (PRISMA counts) was given" in text
+    assert "significantly reduced the odds of gestational diabetes" in text
+    assert results["grade"][0]["ratings"]["risk_of_bias"]["assessed"] is False
+    assert "risk of bias: not assessed" in text
+    # the defined abbreviation and the review's own arm names, in text and figures
+    assert "a structured antenatal exercise programme (structured exercise)" in text
+    assert "odds ratio (Exercise vs usual care)" in text  # forest plot captions
+
+
+def test_third_review_prints_ratios_back_transformed(third):
+    results, html, _ = third
+    text = visible_text(html)
+    gdm = results["outcomes"][0]
+    trimfill = gdm["bias"]["trimfill"]
+    expected = f"adjusted estimate of OR {trimfill['estimate_exp']:.2f}"
+    assert expected in text
+    pooled = gdm["pooled"]
+    assert f"OR {pooled['estimate_exp']:.2f}, 95% CI {pooled['ci_lower_exp']:.2f}" in text
+
+
+def test_header_only_optional_tables_mean_absent(tmp_path):
+    from analysis.data import load_review
+
+    review = tmp_path / "review"
+    shutil.copytree(THIRD_REVIEW, review)
+    (review / "adverse_events.csv").write_text(
+        "study_id,event,serious,events1,n1,events2,n2\n", encoding="utf-8"
+    )
+    (review / "risk_of_bias.csv").write_text(
+        "study_id,outcome,d1,d2,d3,d4,d5,overall\n", encoding="utf-8"
+    )
+    loaded = load_review(review)
+    assert loaded.assessed() == {
+        "risk_of_bias": False,
+        "adverse_events": False,
+        "prisma": False,
+        "grade": False,
+    }
+
+
+def test_bcg_reads_as_real_counts_with_illustrative_parts(bcg):
+    _, html, _ = bcg
+    text = visible_text(html)
+    assert "MSCS" not in text and "secretome" not in text.lower()
+    assert "synthetic" not in text.lower()
+    assert "Example manuscript — illustrative parts" in text
+    assert "the per-study data in this document are real" in text.lower()
+    assert 'class="banner-header"' in html  # the PDF's page header reads this span
+    assert "Risk of bias was not assessed." in text
+    assert "Adverse events were not extracted for this review." in text
+    assert "ratio of RRs per unit" in text
+
+
+def test_a_pooling_method_per_outcome_is_named_in_methods_and_forest_plot(third):
+    results, html, _ = third
+    text = visible_text(html)
+    caesarean = results["outcomes"][1]
+    assert caesarean["pooled"]["method"] == "PETO" and caesarean["secondary_fit"] is not None
+    assert "Caesarean birth was pooled with the Peto method" in text
+    assert "common-effect model (Peto)" in text  # the forest plot's caption
+    assert "rest on an inverse-variance refit" in text
+
+
+@pytest.mark.parametrize(
+    ("method", "measure", "ci", "key"),
+    [
+        ("PETO", "RR", "z", "outcomes[2].method"),
+        ("MH", "SMD", "z", "outcomes[2].method"),
+        ("MH", "OR", "knha", "outcomes[2].method"),
+        ("FOO", "OR", "z", "outcomes[2].method"),
+    ],
+)
+def test_an_invalid_pooling_method_is_refused_naming_the_key(tmp_path, method, measure, ci, key):
+    from analysis.data import load_review
+    from analysis.errors import DataError
+
+    review = tmp_path / "review"
+    shutil.copytree(THIRD_REVIEW, review)
+    yml = review / "review.yml"
+    text = yml.read_text(encoding="utf-8").replace("method: PETO", f"method: {method}")
+    text = text.replace(
+        "  - id: gdm\n    label: Gestational diabetes\n    measure: OR",
+        f"  - id: gdm\n    label: Gestational diabetes\n    measure: {measure}",
+    )
+    text += f"analysis:\n  ci_method: {ci}\n"
+    if measure == "SMD":  # the measure under test is the second outcome's
+        text = text.replace("measure: SMD", "measure: OR").replace(
+            "label: Caesarean birth\n    measure: OR", "label: Caesarean birth\n    measure: SMD"
+        )
+    elif measure == "RR":
+        text = text.replace("measure: RR", "measure: OR").replace(
+            "label: Caesarean birth\n    measure: OR", "label: Caesarean birth\n    measure: RR"
+        )
+    yml.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_review(review)
+    assert key in str(caught.value) and method in str(caught.value)

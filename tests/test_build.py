@@ -170,9 +170,9 @@ def test_abstract_states_the_primary_result_formatted_the_one_way(manuscript_bui
     k = len(r["studies"])
     n = r["review"]["total_participants"]
     assert (
-        f"{spell(k).capitalize()} randomised controlled trials (RCTs; n = {fmt_int(n)} patients) "
-        "met the inclusion" in abstract
-    )
+        f"{spell(k).capitalize()} randomised controlled trials (RCTs) (n = {fmt_int(n)} patients) "
+        "met the inclusion"
+    ) in abstract
     assert (
         "MSCS therapy significantly reduced SLEDAI compared with controls "
         f"({effect_statement(primary['pooled'])})" in abstract

@@ -54,7 +54,7 @@ def test_pooling_reproduces_the_published_abstract(review, outcome):
 
 
 def test_example_is_flagged_as_synthetic(review):
-    assert review.example is True
+    assert review.labelling.synthetic_data is True and review.labelling.example
     assert "Synthetic example" in (MSCS_EXAMPLE / "references.bib").read_text(encoding="utf-8")
 
 
@@ -64,13 +64,17 @@ def test_nine_rcts_2013_to_2024_with_485_patients(review):
     assert {s.year for s in review.studies} <= set(range(2013, 2025))
     assert min(s.year for s in review.studies) == 2013
     assert max(s.year for s in review.studies) == 2024
-    assert all(12 <= s.follow_up_weeks <= 52 for s in review.studies)
-    assert {s.msc_source for s in review.studies} == {"umbilical cord", "bone marrow", "adipose"}
-    assert {s.secretome for s in review.studies} == {
+    assert all(12 <= s.get("follow_up_weeks") <= 52 for s in review.studies)
+    assert {s.get("msc_source") for s in review.studies} == {
+        "umbilical cord",
+        "bone marrow",
+        "adipose",
+    }
+    assert {s.get("secretome") for s in review.studies} == {
         "conditioned medium",
         "extracellular vesicles",
     }
-    assert {s.control for s in review.studies} == {"placebo", "standard care"}
+    assert {s.get("control") for s in review.studies} == {"placebo", "standard care"}
 
 
 def test_outcome_coverage_and_direction(review):

@@ -45,7 +45,12 @@ def test_the_build_gets_every_figure(builds):
         assert figure.svg.is_file() and figure.png.is_file()
         record = figure.to_dict()
         assert record["svg"] == f"{figure.stem}.svg" and record["png"] == f"{figure.stem}.png"
-        assert figure.caption.endswith("Example review: the per-study data are synthetic.")
+        note = (
+            "the counts of this flow are illustrative."
+            if figure.stem == "prisma-flow"
+            else ("the per-study data are synthetic.")
+        )
+        assert figure.caption.endswith("Example review: " + note)
         assert figure.alt and "synthetic" not in figure.alt
         assert figure.width_mm <= 174.0 + 1e-9 and figure.height_mm <= 234.0
 

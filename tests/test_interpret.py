@@ -93,7 +93,7 @@ def test_no_influential_trial():
     section = outcome_section(results_text(results), primary["label"])
     influence = primary["decisions"]["influence"]
     assert influence["any"] is False and influence["influential"] == []
-    assert "leaving out any one trial did not change the conclusion (estimates from" in section
+    assert "leaving out any one trial did not change the conclusion (SMD from" in section
     assert "was influential" not in section
 
 

@@ -117,7 +117,7 @@ def test_pdf_is_a4_with_page_numbers_running_title_and_banner(manuscript_render,
     second = reader.pages[1].extract_text()
     assert f"Page 2 of {pages}" in second
     assert "MSC secretome for SLE" in second  # running title
-    assert "Synthetic example data" in second  # banner in the page header
+    assert "Example manuscript — synthetic data" in second  # the banner's title, page header
     assert "Example manuscript — synthetic data" in reader.pages[0].extract_text()
 
 

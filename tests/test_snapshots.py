@@ -46,6 +46,7 @@ def not_significant(r: dict) -> dict:
         i2=20.0,
     )
     r["review"]["example"] = False
+    r["review"]["labelling"] = {"synthetic_data": False, "illustrative": []}
     r["review"]["analysis"]["ci_method"] = "knha"
     r["review"]["authors"] = r["review"]["authors"][:1]
     return r

@@ -35,7 +35,6 @@ from scipy import optimize, stats
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.data import loading  # noqa: E402
 from analysis.data.conversions import convert_arm, eta, xi  # noqa: E402
 from analysis.stats.effect_sizes import hedges_correction, smd  # noqa: E402
 from analysis.stats.pooling import rma  # noqa: E402
@@ -199,8 +198,11 @@ STUDIES = [
         89.3,
     ),
 ]
-#: the contract's columns (analysis.data.loading), then two the example adds for the table
-STUDY_COLUMNS = (*loading.STUDY_COLUMNS, "age_mean", "female_pct")
+#: the example's studies.csv: the required columns, then its characteristics (review.yml)
+STUDY_COLUMNS = (
+    "study_id", "label", "citation", "year", "country", "n1", "n2", "msc_source", "secretome",
+    "dose", "dose_unit", "route", "control", "follow_up_weeks", "age_mean", "female_pct",
+)  # fmt: skip
 DOSE_UNIT = "10⁶ cell-equivalents/kg"
 
 # outcome id -> target (estimate, ci_lb, ci_ub, p), control-arm mean and SD ranges, decimals,

@@ -17,10 +17,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cli_options.add_data(parser)
 
 
+def _labelling_note(review: Review) -> str:
+    """ "  [synthetic example data]", "  [illustrative: authors, prisma]" or nothing."""
+    if review.labelling.synthetic_data:
+        return "  [synthetic example data]"
+    if review.labelling.illustrative:
+        return "  [illustrative: " + ", ".join(review.labelling.illustrative) + "]"
+    return ""
+
+
 def summary(review: Review) -> str:
     """The check's report: studies, outcomes per study, conversions and warnings."""
     lines = [
-        f"{review.title}" + ("  [synthetic example data]" if review.example else ""),
+        f"{review.title}" + _labelling_note(review),
         f"{len(review.studies)} studies, {review.total_participants} participants "
         f"(arm 1 {sum(s.n1 for s in review.studies)}, arm 2 {sum(s.n2 for s in review.studies)})",
         "",
@@ -45,10 +54,16 @@ def summary(review: Review) -> str:
         "",
         f"Adverse events: {len(review.adverse_events)} rows; serious events: "
         f"{sum(a.events1 + a.events2 for a in review.adverse_events if a.serious)} "
-        f"(in {sum(a.serious for a in review.adverse_events)} rows for serious events)",
-        f"Risk of bias (RoB 2): {len(review.risk_of_bias)} assessments",
+        f"(in {sum(a.serious for a in review.adverse_events)} rows for serious events)"
+        if review.adverse_events
+        else "Adverse events: not extracted (no adverse_events table or no rows)",
+        f"Risk of bias (RoB 2): {len(review.risk_of_bias)} assessments"
+        if review.risk_of_bias
+        else "Risk of bias: not assessed (no risk_of_bias table or no rows)",
         f"PRISMA: {review.prisma.identified} records identified, "
-        f"{review.prisma.included_studies} studies included",
+        f"{review.prisma.included_studies} studies included"
+        if review.prisma
+        else "PRISMA: no flow counts (no prisma.yml)",
         "",
     ]
     conversions = review.conversions

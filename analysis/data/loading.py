@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -17,7 +18,14 @@ import yaml
 from analysis.bibliography import read_items as bibtex_items
 from analysis.data import conversions
 from analysis.data.prisma_flow import prisma_arithmetic
-from analysis.data.reading import TABLES, Table, find_workbook, read_table
+from analysis.data.reading import (
+    TABLES,
+    Table,
+    find_workbook,
+    normalise_header,
+    read_table,
+    sheet_names,
+)
 from analysis.data.schema import (
     CITEKEY_PATTERN,
     PROCESS_STEPS,
@@ -25,9 +33,11 @@ from analysis.data.schema import (
     AnalysisSettings,
     ArmData,
     Author,
+    Characteristic,
     Conversion,
     Eligibility,
     GradeJudgment,
+    Labelling,
     OutcomeSpec,
     Prisma,
     ProcessStep,
@@ -35,6 +45,7 @@ from analysis.data.schema import (
     RobAssessment,
     Search,
     Study,
+    Vocabulary,
     event_key,
 )
 from analysis.data.validation import (
@@ -54,14 +65,20 @@ from analysis.data.validation import (
 from analysis.errors import DataError, Problem
 from analysis.paths import DATA_DIR, METHODS_BIB, ROOT
 from analysis.vocabulary import (
+    CHARACTERISTIC_SUMMARIES,
     CI_ALIASES,
     CI_METHODS,
     CREDIT_ROLES,
     GRADE_DOMAINS,
+    ILLUSTRATIVE_PARTS,
+    INVERSE_VARIANCE,
     MODELS,
+    REVIEW_POOLING_METHODS,
     ROB_DOMAINS,
     SENSITIVITY_ANALYSES,
+    TABLE_METHOD_MEASURES,
     TAU2_METHODS,
+    VOCABULARY_KEYS,
 )
 from analysis.vocabulary import REVIEW_MEASURES as MEASURES
 
@@ -69,22 +86,12 @@ PRISMA_FILE = "prisma.yml"
 GRADE_FILE = "grade.yml"
 BIB_FILE = "references.bib"
 
-STUDY_COLUMNS = (
-    "study_id",
-    "label",
-    "citation",
-    "year",
-    "country",
-    "n1",
-    "n2",
-    "msc_source",
-    "secretome",
-    "dose",
-    "dose_unit",
-    "route",
-    "control",
-    "follow_up_weeks",
-)
+#: the studies.csv columns every review needs: they identify the trials and feed the statistics
+#: (any other column is a characteristic, declared in review.yml ``characteristics``)
+STUDY_COLUMNS = ("study_id", "label", "citation", "year", "n1", "n2")
+#: tables a review may leave out (absent, or a header-only file): the manuscript then says the
+#: part was not done
+OPTIONAL_TABLES = ("adverse_events", "risk_of_bias")
 ARM_FIELDS = ("mean", "sd", "se", "ci_lower", "ci_upper", "median", "q1_", "q3_", "min", "max")
 OUTCOME_COLUMNS = (
     "study_id",
@@ -153,7 +160,11 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         data_dir=data_dir,
         title=settings.title,
         short_title=settings.short_title,
-        example=settings.example,
+        labelling=settings.labelling,
+        vocabulary=settings.vocabulary,
+        characteristics=_resolve_characteristics(
+            settings.characteristics, tables["studies"], studies, problems
+        ),
         authors=settings.authors,
         keywords=settings.keywords,
         registration=settings.registration,
@@ -305,7 +316,9 @@ class _ReviewYml:
         f = _Fields(path.name, problems)
         self.title = f.text(content, "title", "title", required=self.loaded) or ""
         self.short_title = f.text(content, "short_title", "short_title", False) or self.title
-        self.example = f.boolean(content, "example", "example", default=False)
+        self.labelling = self._labelling(content, f)
+        self.vocabulary = self._vocabulary(f.mapping(content, "vocabulary", "vocabulary", False), f)
+        self.characteristics = self._characteristics(content, f)
         self.authors = self._authors(content, f)
         self.keywords = f.strings(content, "keywords", "keywords")
         self.registration = f.text(content, "registration", "registration", required=False)
@@ -328,7 +341,77 @@ class _ReviewYml:
             }
         )
         self.analysis = self._analysis(f.mapping(content, "analysis", "analysis", False), f)
-        self.outcomes = self._outcomes(content, f) if self.loaded else ()
+        self.outcomes = self._outcomes(content, f, self.analysis) if self.loaded else ()
+
+    @staticmethod
+    def _labelling(content: dict, f: _Fields) -> Labelling:
+        """``example: true`` (fully synthetic: data and every surrounding part), ``false``, or
+        ``{synthetic_data: true/false, illustrative: [parts]}``."""
+        value = content.get("example", False)
+        if isinstance(value, bool):
+            return Labelling(value, ILLUSTRATIVE_PARTS if value else ())
+        if not isinstance(value, dict):
+            f.bad("example", value, "true, false or {synthetic_data: .., illustrative: [..]}")
+            return Labelling()
+        for key in value:
+            if key not in ("synthetic_data", "illustrative"):
+                f.bad(f"example.{key}", key, "one of synthetic_data, illustrative")
+        parts = f.strings(value, "illustrative", "example.illustrative")
+        for part in parts:
+            if part not in ILLUSTRATIVE_PARTS:
+                f.bad("example.illustrative", part, "one of " + ", ".join(ILLUSTRATIVE_PARTS))
+        return Labelling(
+            synthetic_data=f.boolean(value, "synthetic_data", "example.synthetic_data", False),
+            illustrative=tuple(p for p in parts if p in ILLUSTRATIVE_PARTS),
+        )
+
+    @staticmethod
+    def _vocabulary(words: dict, f: _Fields) -> Vocabulary:
+        for key in words:
+            if key not in VOCABULARY_KEYS:
+                f.bad(f"vocabulary.{key}", key, "one of " + ", ".join(VOCABULARY_KEYS))
+        given = {
+            key: f.text(words, key, f"vocabulary.{key}", required=False) for key in VOCABULARY_KEYS
+        }
+        return Vocabulary(**{key: value for key, value in given.items() if value is not None})
+
+    @staticmethod
+    def _characteristics(content: dict, f: _Fields) -> tuple[Characteristic, ...]:
+        """review.yml ``characteristics``: ``[{column, label, unit, summary}, ...]`` (a bare
+        column name stands for ``{column: name}``); checked against studies.csv later."""
+        items = content.get("characteristics") or []
+        if not isinstance(items, list):
+            f.bad("characteristics", items, "a list of {column, label, unit, summary}")
+            return ()
+        declared = []
+        for i, item in enumerate(items, start=1):
+            path = f"characteristics[{i}]"
+            if isinstance(item, str):
+                item = {"column": item}
+            if not isinstance(item, dict):
+                f.bad(path, item, "a characteristic: column, label, unit, summary")
+                continue
+            for key in item:
+                if key not in ("column", "label", "unit", "summary"):
+                    f.bad(f"{path}.{key}", key, "one of column, label, unit, summary")
+            column = f.text(item, "column", f"{path}.column")
+            if column is None:
+                continue
+            column = normalise_header(column)
+            summary = None
+            if "summary" in item:
+                summary = f.choice(
+                    item, "summary", f"{path}.summary", CHARACTERISTIC_SUMMARIES, "counts"
+                )
+            declared.append(
+                Characteristic(
+                    column=column,
+                    label=f.text(item, "label", f"{path}.label", required=False) or column,
+                    unit=f.text(item, "unit", f"{path}.unit", required=False),
+                    summary=summary or "",
+                )
+            )
+        return tuple(declared)
 
     @staticmethod
     def _authors(content: dict, f: _Fields) -> tuple[Author, ...]:
@@ -417,10 +500,38 @@ class _ReviewYml:
             subgroups=f.strings(a, "subgroups", "analysis.subgroups"),
             moderators=f.strings(a, "moderators", "analysis.moderators"),
             sensitivity=sensitivity,
+            pooling=f.choice(
+                a, "method", "analysis.method", REVIEW_POOLING_METHODS, INVERSE_VARIANCE
+            ),
         )
 
     @staticmethod
-    def _outcomes(content: dict, f: _Fields) -> tuple[OutcomeSpec, ...]:
+    def _pooling(item: dict, path: str, measure: str, settings, f: _Fields) -> str:
+        """The outcome's pooling method (its own ``method``, else ``analysis.method``), refused
+        where it cannot be fitted: MH needs a binary measure, Peto odds ratios, and both a
+        z-based CI (metafor ``rma.mh``/``rma.peto``)."""
+        own = "method" in item
+        key = f"{path}.method" if own else "analysis.method"
+        method = (
+            f.choice(item, "method", key, REVIEW_POOLING_METHODS, INVERSE_VARIANCE)
+            if own
+            else settings.pooling
+        )
+        if method == INVERSE_VARIANCE:
+            return method
+        if measure not in TABLE_METHOD_MEASURES[method]:
+            pools = "/".join(TABLE_METHOD_MEASURES[method])
+            f.bad(key, method, f"{INVERSE_VARIANCE} for {measure} outcome '{item.get('id')}' "
+                  f"({method} pools {pools} only)")  # fmt: skip
+            return INVERSE_VARIANCE
+        if settings.ci_method != "z":
+            f.bad(key, method, f"{INVERSE_VARIANCE} with analysis.ci_method "
+                  f"{settings.ci_method} ({method} has z-based intervals only)")  # fmt: skip
+            return INVERSE_VARIANCE
+        return method
+
+    @staticmethod
+    def _outcomes(content: dict, f: _Fields, settings) -> tuple[OutcomeSpec, ...]:
         items = content.get("outcomes")
         if not isinstance(items, list) or not items:
             f.bad("outcomes", items, "a list of outcomes (id, label, measure, ...)")
@@ -441,11 +552,13 @@ class _ReviewYml:
             if oid is None:
                 continue
             seen.add(oid)
+            measure = f.choice(item, "measure", f"{path}.measure", MEASURES, "SMD")
             outcomes.append(
                 OutcomeSpec(
                     id=oid,
                     label=f.text(item, "label", f"{path}.label") or oid,
-                    measure=f.choice(item, "measure", f"{path}.measure", MEASURES, "SMD"),
+                    measure=measure,
+                    method=_ReviewYml._pooling(item, path, measure, settings, f),
                     primary=f.boolean(item, "primary", f"{path}.primary", default=False),
                     lower_is_better=f.boolean(
                         item, "lower_is_better", f"{path}.lower_is_better", default=None
@@ -454,6 +567,7 @@ class _ReviewYml:
                     nonnegative=f.boolean(
                         item, "nonnegative", f"{path}.nonnegative", default=False
                     ),
+                    definition=f.text(item, "definition", f"{path}.definition", required=False),
                 )
             )
         return tuple(outcomes)
@@ -471,9 +585,21 @@ def _read_tables(data_dir: Path, problems: Problems) -> dict[str, Table | None]:
         try:
             tables[name] = read_table(data_dir, name, workbook)
         except DataError as error:
+            if name in OPTIONAL_TABLES and not _table_present(data_dir, name, workbook):
+                tables[name] = None  # not done: the manuscript says so
+                continue
             problems.extend(error)
             tables[name] = None
     return tables
+
+
+def _table_present(data_dir: Path, name: str, workbook: Path | None) -> bool:
+    """Whether the table exists as a CSV file or as a sheet (an error reading it is then real)."""
+    if (data_dir / f"{name}.csv").exists():
+        return True
+    if workbook is None:
+        return False
+    return name in sheet_names(workbook)
 
 
 def _warn_unknown_columns(table: Table, known, problems: Problems) -> None:
@@ -514,18 +640,12 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
             )
         elif citation is not None and bib_keys is not None and citation not in bib_keys:
             cells.bad(row, "citation", f"a citation key defined in {BIB_FILE}")
-        dose = cells.number(row, "dose", positive=True)
         fields = {
             "year": cells.integer(row, "year", minimum=1900),
             "n1": cells.integer(row, "n1", minimum=2),
             "n2": cells.integer(row, "n2", minimum=2),
-            "follow_up_weeks": cells.number(row, "follow_up_weeks", required=True, positive=True),
-            **{
-                c: cells.text(row, c)
-                for c in ("label", "country", "msc_source", "secretome", "route", "control")
-            },
+            "label": cells.text(row, "label"),
         }
-        dose_unit = cells.text(row, "dose_unit", required=dose is not None)
         extra = {
             c: (cells.number(row, c) if c in numeric_extra else (row.get(c) or None))
             for c in extra_columns
@@ -538,14 +658,39 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
         listed[sid] = Study(
             study_id=sid,
             citation=citation,
-            dose=dose,
-            dose_unit=dose_unit,
             row=row.number,
             extra=extra,
             **fields,
         )
         studies.append(listed[sid])
     return studies, listed
+
+
+def _resolve_characteristics(declared, table: Table | None, studies, problems: Problems):
+    """The declared characteristics, each naming a studies.csv column; an unset ``summary`` is
+    ``range`` for a numeric column and ``counts`` for a text column (a ``range`` of text is an
+    error naming the key)."""
+    if table is None:
+        return declared
+    resolved = []
+    for i, c in enumerate(declared, start=1):
+        if c.column not in table.columns:
+            problems.error(
+                REVIEW_FILE, None, f"characteristics[{i}].column", c.column,
+                f"a column of {table.source}: " + ", ".join(table.columns),
+            )  # fmt: skip
+            continue
+        values = [s.get(c.column) for s in studies if s.get(c.column) is not None]
+        numeric = bool(values) and all(isinstance(v, (float, int)) for v in values)
+        summary = c.summary or ("range" if numeric else "counts")
+        if summary == "range" and not numeric:
+            problems.error(
+                REVIEW_FILE, None, f"characteristics[{i}].summary", summary,
+                f"counts or none: column '{c.column}' holds text",
+            )  # fmt: skip
+            continue
+        resolved.append(replace(c, summary=summary))
+    return tuple(resolved)
 
 
 def _numeric_column(table: Table, column: str) -> bool:
@@ -801,8 +946,12 @@ def _risk_of_bias(
 
 # -- prisma.yml, grade.yml, references.bib ------------------------------------------------
 def _prisma(path: Path, n_studies: int | None, problems: Problems) -> Prisma | None:
+    """The PRISMA flow, or None when prisma.yml is absent or empty (optional: the manuscript
+    then says no flow of the search was given)."""
+    if not path.exists():
+        return None
     content = _load_yaml(path, problems)
-    if content is None:
+    if not content:
         return None
     f = _Fields(path.name, problems)
     before = len(problems.errors)

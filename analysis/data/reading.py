@@ -67,7 +67,7 @@ def read_table(data_dir: Path, name: str, workbook: Path | None = None) -> Table
     Raises :class:`DataError` when the table is in neither place, or in both.
     """
     csv_path = data_dir / f"{name}.csv"
-    sheet = _sheet_names(workbook) if workbook is not None else ()
+    sheet = sheet_names(workbook) if workbook is not None else ()
     if csv_path.exists() and name in sheet:
         raise DataError(
             Problem(
@@ -176,7 +176,7 @@ def read_csv(path: Path) -> Table:
     return Table(reader.source, path, reader.columns, rows, reader.decimal_comma)
 
 
-def _sheet_names(workbook: Path) -> tuple[str, ...]:
+def sheet_names(workbook: Path) -> tuple[str, ...]:
     import openpyxl
 
     book = openpyxl.load_workbook(workbook, read_only=True, data_only=True)

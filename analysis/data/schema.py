@@ -1,6 +1,6 @@
 """The review's data as typed, frozen objects: what ``load_review`` returns.
 
-Arm 1 is the intervention (MSCS) arm, arm 2 the control arm. Every object has ``to_dict()``
+Arm 1 is the intervention arm, arm 2 the control arm. Every object has ``to_dict()``
 giving plain JSON-ready values; :meth:`Review.to_dict` gathers them in the shape that
 ``results.json`` uses (see ``data/README.md`` for each field).
 """
@@ -117,6 +117,8 @@ class AnalysisSettings:
     subgroups: tuple[str, ...] = ()
     moderators: tuple[str, ...] = ()
     sensitivity: tuple[str, ...] = ()
+    #: review-wide pooling method (outcomes may set their own): ``inverse_variance``, MH, PETO
+    pooling: str = "inverse_variance"
 
     @property
     def method(self) -> str:
@@ -139,6 +141,7 @@ class AnalysisSettings:
             "subgroups": list(self.subgroups),
             "moderators": list(self.moderators),
             "sensitivity": list(self.sensitivity),
+            "pooling": self.pooling,
         }
 
 
@@ -152,8 +155,12 @@ class OutcomeSpec:
     primary: bool = False
     lower_is_better: bool = True
     unit: str | None = None
+    #: pooling method: ``inverse_variance`` (the review's model) or ``MH`` / ``PETO``
+    method: str = "inverse_variance"
     #: the quantity cannot be negative (titres, counts): its arms are checked for skew
     nonnegative: bool = False
+    #: the outcome's name with its abbreviation defined, for first use (default: the label)
+    definition: str | None = None
 
     @property
     def is_binary(self) -> bool:
@@ -167,28 +174,24 @@ class OutcomeSpec:
             "primary": self.primary,
             "lower_is_better": self.lower_is_better,
             "unit": self.unit,
+            "method": self.method,
             "nonnegative": self.nonnegative,
+            "definition": self.definition or self.label,
         }
 
 
 @dataclass(frozen=True)
 class Study:
-    """One row of studies.csv. ``extra`` holds any further columns (numbers parsed as float)."""
+    """One row of studies.csv: the columns every review needs; ``extra`` holds the others
+    (the declared characteristics, subgroup and moderator columns; numbers parsed as float,
+    blank cells None)."""
 
     study_id: str
     label: str
     citation: str
     year: int
-    country: str
     n1: int
     n2: int
-    msc_source: str
-    secretome: str
-    dose: float | None
-    dose_unit: str | None
-    route: str
-    control: str
-    follow_up_weeks: float
     row: int
     extra: dict = field(default_factory=dict)
 
@@ -197,10 +200,10 @@ class Study:
         return self.n1 + self.n2
 
     def get(self, column: str):
-        """Value of any studies.csv column (contract column or extra)."""
+        """Value of any studies.csv column (contract column or extra; None if absent)."""
         if column in self.extra:
             return self.extra[column]
-        return getattr(self, column)
+        return getattr(self, column, None)
 
     def to_dict(self) -> dict:
         out = {
@@ -208,19 +211,81 @@ class Study:
             "label": self.label,
             "citation": self.citation,
             "year": self.year,
-            "country": self.country,
             "n1": self.n1,
             "n2": self.n2,
-            "msc_source": self.msc_source,
-            "secretome": self.secretome,
-            "dose": self.dose,
-            "dose_unit": self.dose_unit,
-            "route": self.route,
-            "control": self.control,
-            "follow_up_weeks": self.follow_up_weeks,
         }
         out.update(self.extra)
         return out
+
+
+@dataclass(frozen=True)
+class Characteristic:
+    """A study characteristic the manuscript shows (review.yml ``characteristics``): the
+    studies.csv ``column``, its ``label`` in Table 1, its ``unit`` and how the results text
+    ``summary`` summarises it (:data:`analysis.vocabulary.CHARACTERISTIC_SUMMARIES`)."""
+
+    column: str
+    label: str
+    unit: str | None = None
+    summary: str = "counts"
+
+    def to_dict(self) -> dict:
+        return {"column": self.column, "label": self.label, "unit": self.unit,
+                "summary": self.summary}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The review's own words (review.yml ``vocabulary``); the defaults are neutral.
+
+    ``intervention`` is the subject of a sentence ("MSCS therapy reduced ..."),
+    ``intervention_full`` its first use, defining the abbreviation ("mesenchymal stem cell
+    secretome (MSCS) therapy"); ``intervention_arm`` and ``comparator_arm`` head table columns
+    and label figure axes; ``comparator`` ends "compared with ..."; ``participants`` and
+    ``trial_noun`` count ("485 patients", "nine RCTs"); ``primary_concept`` names what the
+    primary outcome measures (conclusions)."""
+
+    intervention: str = "the intervention"
+    intervention_full: str | None = None
+    intervention_arm: str = "Intervention"
+    comparator: str = "control"
+    comparator_full: str | None = None
+    comparator_arm: str = "Control"
+    participants: str = "participants"
+    trial_noun: str = "trial"
+    trial_noun_full: str | None = None
+    primary_concept: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "intervention": self.intervention,
+            "intervention_full": self.intervention_full or self.intervention,
+            "intervention_arm": self.intervention_arm,
+            "comparator": self.comparator,
+            "comparator_full": self.comparator_full or self.comparator,
+            "comparator_arm": self.comparator_arm,
+            "participants": self.participants,
+            "trial_noun": self.trial_noun,
+            "trial_noun_full": self.trial_noun_full or self.trial_noun,
+            "primary_concept": self.primary_concept,
+        }
+
+
+@dataclass(frozen=True)
+class Labelling:
+    """What of the review is not real (review.yml ``example``): ``synthetic_data`` when the
+    per-study numbers are made up; ``illustrative`` the surrounding parts that are
+    (:data:`analysis.vocabulary.ILLUSTRATIVE_PARTS`)."""
+
+    synthetic_data: bool = False
+    illustrative: tuple[str, ...] = ()
+
+    @property
+    def example(self) -> bool:
+        return self.synthetic_data or bool(self.illustrative)
+
+    def to_dict(self) -> dict:
+        return {"synthetic_data": self.synthetic_data, "illustrative": list(self.illustrative)}
 
 
 @dataclass(frozen=True)
@@ -440,7 +505,9 @@ class Review:
     data_dir: Path
     title: str
     short_title: str
-    example: bool
+    labelling: Labelling
+    vocabulary: Vocabulary
+    characteristics: tuple[Characteristic, ...]
     authors: tuple[Author, ...]
     keywords: tuple[str, ...]
     registration: str | None
@@ -452,7 +519,7 @@ class Review:
     outcome_data: tuple[ArmData, ...]
     adverse_events: tuple[AdverseEvent, ...]
     risk_of_bias: tuple[RobAssessment, ...]
-    prisma: Prisma
+    prisma: Prisma | None
     grade: tuple[GradeJudgment, ...]
     bibliography: tuple[str, ...]
     bibliography_file: Path
@@ -498,6 +565,16 @@ class Review:
         """The reviewer's GRADE judgments for one outcome, by domain."""
         return {g.domain: g for g in self.grade if g.outcome == outcome_id}
 
+    def assessed(self) -> dict:
+        """Which optional parts the data folder gives (the manuscript says the others were not
+        done): ``risk_of_bias``, ``adverse_events``, ``prisma``, ``grade``."""
+        return {
+            "risk_of_bias": bool(self.risk_of_bias),
+            "adverse_events": bool(self.adverse_events),
+            "prisma": self.prisma is not None,
+            "grade": bool(self.grade),
+        }
+
     @property
     def conversions(self) -> tuple[Conversion, ...]:
         return tuple(c for row in self.outcome_data for c in row.conversions)
@@ -512,7 +589,11 @@ class Review:
         return {
             "title": self.title,
             "short_title": self.short_title,
-            "example": self.example,
+            "example": self.labelling.example,
+            "labelling": self.labelling.to_dict(),
+            "vocabulary": self.vocabulary.to_dict(),
+            "characteristics": [c.to_dict() for c in self.characteristics],
+            "assessed": self.assessed(),
             "authors": [a.to_dict() for a in self.authors],
             "keywords": list(self.keywords),
             "registration": self.registration,
@@ -548,7 +629,7 @@ class Review:
             "risk_of_bias": [
                 {"label": labels[r.study_id], **r.to_dict()} for r in self.risk_of_bias
             ],
-            "prisma": self.prisma.to_dict(),
+            "prisma": self.prisma.to_dict() if self.prisma else None,
             "grade": [g.to_dict() for g in self.grade],
             "conversions": [c.to_dict() for c in self.conversions],
             "warnings": [str(w) for w in self.warnings],

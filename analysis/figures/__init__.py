@@ -23,8 +23,9 @@ The figures are drawn in parallel, one worker process per core, and with ``cache
 those whose inputs changed are redrawn (:mod:`analysis.figures.cache`).
 
 Each :class:`~analysis.figures.output.FigureFile` carries the paths, a caption and alt text
-(``to_dict()`` gives file names relative to ``out_dir``). With ``review.example`` true, captions
-say the data are synthetic.
+(``to_dict()`` gives file names relative to ``out_dir``). With synthetic per-study data
+(``review.labelling.synthetic_data``) captions say so; with illustrative PRISMA counts the flow
+diagram's caption says that.
 
 The single figures: :func:`~analysis.figures.forest.forest_plot`,
 :func:`~analysis.figures.funnel.funnel_plot`, :func:`~analysis.figures.rob.traffic_light_plot`,
@@ -47,11 +48,13 @@ from analysis.figures.prisma import prisma_caption, prisma_flow
 from analysis.figures.rob import rob_caption, rob_for_outcome, summary_plot, traffic_light_plot
 from analysis.figures.style import PNG_DPI
 from analysis.stats.small_study import MIN_STUDIES_FOR_FUNNEL
+from analysis.vocabulary import ILLUSTRATIVE_PARTS
 
 #: funnel plots only with at least this many studies: with fewer, asymmetry cannot be told
 #: from chance (Sterne et al. 2011, BMJ 343:d4002)
 FUNNEL_MIN_K = MIN_STUDIES_FOR_FUNNEL
 SYNTHETIC_NOTE = " Example review: the per-study data are synthetic."
+ILLUSTRATIVE_PRISMA_NOTE = " Example review: the counts of this flow are illustrative."
 _STEM_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -109,12 +112,19 @@ def figure_jobs(
     of the module docstring; nothing is drawn yet. ``settings`` overrides the forest plot's
     defaults (:data:`analysis.figures.forest.DEFAULT_SETTINGS`); the prediction interval is shown
     as ``review.analysis.prediction_interval`` says (default: shown). Funnel plots are made for
-    outcomes with at least ``funnel_min_k`` studies. ``terms`` (templates/terms.yml) name the
-    arms: ``intervention_arm`` and ``comparator_arm`` label the forest plots' columns, their
-    "Favours …" labels and captions."""
+    outcomes with at least ``funnel_min_k`` studies. ``terms`` (default: the review's
+    vocabulary, review.yml ``vocabulary`` in results.json) name the arms: ``intervention_arm``
+    and ``comparator_arm`` label the forest plots' columns, their "Favours …" labels and
+    captions."""
     review = results.get("review") or {}
-    note = SYNTHETIC_NOTE if review.get("example") else ""
+    labelling = review.get("labelling") or {  # results.json of an older build
+        "synthetic_data": bool(review.get("example")),
+        "illustrative": list(ILLUSTRATIVE_PARTS) if review.get("example") else [],
+    }
+    note = SYNTHETIC_NOTE if labelling["synthetic_data"] else ""
+    prisma_note = ILLUSTRATIVE_PRISMA_NOTE if "prisma" in labelling["illustrative"] else ""
     analysis_settings = review.get("analysis") or {}
+    terms = terms or review.get("vocabulary")
     arm_labels = {}
     if terms:
         arm_labels = {
@@ -129,9 +139,10 @@ def figure_jobs(
     rob = results.get("risk_of_bias") or []
     jobs: list[FigureJob] = []
 
-    def add(stem, draw, args, kwargs, caption_alt):
+    def add(stem, draw, args, kwargs, caption_alt, label=None):
         caption, alt = caption_alt
-        jobs.append(FigureJob(stem, draw, tuple(args), kwargs, caption + note, alt))
+        caption += note if label is None else label
+        jobs.append(FigureJob(stem, draw, tuple(args), kwargs, caption, alt))
 
     for outcome in results.get("outcomes") or []:
         if not outcome.get("studies") or not outcome.get("pooled"):
@@ -175,7 +186,7 @@ def figure_jobs(
             )
     if results.get("prisma"):
         prisma = results["prisma"]
-        add("prisma-flow", "prisma", [prisma], {}, prisma_caption(prisma))
+        add("prisma-flow", "prisma", [prisma], {}, prisma_caption(prisma), prisma_note)
     return jobs
 
 

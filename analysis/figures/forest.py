@@ -16,8 +16,8 @@ back-transformed labels.
 Subgroup analysis shape (analysis scale, like ``pooled``; one entry of the outcome's
 ``subgroup_analyses``, or the outcome's ``subgroups``)::
 
-    {"variable": "secretome",
-     "levels": {"Exosomes": {"k": 4, "estimate": -0.8, "ci_lower": -1.2, "ci_upper": -0.4,
+    {"variable": "setting",
+     "levels": {"Community": {"k": 4, "estimate": -0.8, "ci_lower": -1.2, "ci_upper": -0.4,
                              "tau2": 0.1, "i2": 40.0, "q": 5.1, "q_df": 3, "q_pval": 0.16,
                              "studies": [0, 2, 5, 7]}, ...},
      "q_between": 3.2, "q_between_df": 1, "q_between_pval": 0.07, "test_note": null}
@@ -70,7 +70,7 @@ from analysis.figures.style import (
 )
 from analysis.text import column_name, fmt_ci_brackets, fmt_num, fmt_p, lower_first
 
-#: the arm labels are the review's terms (templates/terms.yml ``intervention_arm`` and
+#: the arm labels are the review's words (review.yml ``vocabulary``: ``intervention_arm`` and
 #: ``comparator_arm``, passed by :func:`analysis.figures.make_figures`); these neutral words
 #: stand in only when a caller gives none
 DEFAULT_SETTINGS = {
@@ -335,7 +335,7 @@ def _build_rows(outcome: dict, settings: dict, rob_map: dict, arm_cols, subgroup
 
 def _favours(outcome: dict, settings: dict) -> tuple[str, str] | None:
     """(left, right) labels: with lower_is_better, effects below the null favour the
-    intervention ("Favours MSCS", "Favours control")."""
+    intervention ("Favours Exercise", "Favours control")."""
     lower_is_better = outcome.get("lower_is_better")
     if lower_is_better is None:
         return None
@@ -751,7 +751,9 @@ def forest_caption(
     ratio = " (log scale)" if is_ratio(measure) else ""
     by = ""
     if subgroups:
-        by = f" by {column_name(str(subgroups.get('variable', 'subgroup')))}"
+        variable = str(subgroups.get("variable", "subgroup"))
+        labels = {variable: subgroups["label"]} if subgroups.get("label") else None
+        by = f" by {column_name(variable, labels)}"
     caption = (
         f"Forest plot of {outcome['label']}{by}: {name} ({settings['experimental_label']} vs "
         f"{lower_first(settings['control_label'])}) with {level}% confidence intervals{ratio}, "

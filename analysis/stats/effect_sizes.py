@@ -1,6 +1,6 @@
 """Effect sizes and their sampling variances, as metafor's ``escalc`` computes them.
 
-Arm 1 is the intervention (MSCS) arm, arm 2 the control arm. Ratio measures (RR, OR) are on
+Arm 1 is the intervention arm, arm 2 the control arm. Ratio measures (RR, OR) are on
 the log scale.
 """
 
