@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 from analysis.errors import AnalysisError
+from analysis.stats.distributions import chi2_cdf
 from analysis.stats.pooling import MetaResult, check_choice, rma
 from analysis.vocabulary import SENSITIVITY_ANALYSES
 
@@ -116,7 +116,7 @@ class Influence:
         met = []
         if abs(self.dffits[i]) > 3 * np.sqrt(1 / (k - 1)):
             met.append(f"|DFFITS| = {abs(self.dffits[i]):.2f} > 3·√(1/(k − 1))")
-        if sps.chi2.cdf(self.cook_d[i], 1) > 0.5:
+        if chi2_cdf(self.cook_d[i], 1) > 0.5:
             met.append(f"Cook's distance {self.cook_d[i]:.2f} above the median of χ²(1)")
         if self.hat[i] > 3 / k:
             met.append(f"hat value {self.hat[i]:.2f} > 3/k")
@@ -173,7 +173,7 @@ def influence_diagnostics(model: MetaResult) -> Influence:
     rstudent, dffits, cook_d, cov_r, tau2_del, qe_del, dfbetas = columns
     flagged = (
         (np.abs(dffits) > 3 * np.sqrt(1 / (k - 1)))
-        | (sps.chi2.cdf(cook_d, 1) > 0.5)
+        | (chi2_cdf(cook_d, 1) > 0.5)
         | (hat > 3 / k)
         | (np.abs(dfbetas) > 1)
     )
