@@ -256,18 +256,18 @@ def docx_text(docx_file: Path) -> str:
     return pypandoc.convert_file(str(docx_file), "plain", format="docx")
 
 
+def convert(markdown: str, meta: dict, source: Path, to: str, target: Path) -> None:
+    """:func:`run_pandoc` with the metadata and the filters ``source`` gives format ``to``."""
+    base = source.parent
+    filters = tuple(format_filters(meta, base, to))
+    run_pandoc(markdown, pandoc_metadata(meta, base, to), to, target, base, filters)
+
+
 def render_docx(markdown: str, meta: dict, source: Path, docx_file: Path) -> float:
     """Convert the resolved Markdown to ``docx_file`` and check its text; returns the time
     taken (s)."""
     started = time.perf_counter()
-    run_pandoc(
-        markdown,
-        pandoc_metadata(meta, source.parent, "docx"),
-        "docx",
-        docx_file,
-        source.parent,
-        tuple(format_filters(meta, source.parent, "docx")),
-    )
+    convert(markdown, meta, source, "docx", docx_file)
     check_text(docx_text(docx_file), "the rendered DOCX manuscript")
     return time.perf_counter() - started
 
@@ -297,14 +297,7 @@ def render(
         )
         if "html" in formats or "pdf" in formats:
             with timed("render: HTML (pandoc, self-contained)", log):
-                run_pandoc(
-                    markdown,
-                    pandoc_metadata(meta, source.parent, "html"),
-                    "html",
-                    html_file,
-                    source.parent,
-                    tuple(format_filters(meta, source.parent, "html")),
-                )
+                convert(markdown, meta, source, "html", html_file)
                 check_rendered(html_file.read_text(encoding="utf-8"))
         if "pdf" in formats:
             with timed("render: PDF (weasyprint, print stylesheet)", log):
