@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, AnalysisError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (build and render write atomically)
+        print(f"{PROG} {argv[0]}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

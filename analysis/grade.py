@@ -37,10 +37,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 from analysis.interpret import fit_decisions, smd_size
 from analysis.public import clean_number
+from analysis.stats.distributions import norm_ppf
 from analysis.stats.pooling import MetaResult
 from analysis.text import fmt_num, fmt_p
 
@@ -266,7 +266,7 @@ def optimal_information_size(measure: str, control_risk: float | None, rules: Gr
     Guyatt GH, Oxman AD, Kunz R, et al. (2011). GRADE guidelines 6. Rating the quality of
     evidence—imprecision. J Clin Epidemiol 64(12):1283-1293.
     """
-    z = sps.norm.ppf(1 - rules.alpha / 2) + sps.norm.ppf(rules.power)
+    z = norm_ppf(1 - rules.alpha / 2) + norm_ppf(rules.power)
     if measure in ("RR", "OR", "RD"):
         p0 = control_risk
         p1 = p0 * (1 - rules.rrr)

@@ -47,8 +47,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats as sps
-
+from analysis.stats.distributions import chi2_ppf
 from analysis.stats.small_study import MIN_STUDIES_FOR_TESTS
 
 #: Cohen (1988) conventional thresholds for |SMD|
@@ -176,7 +175,7 @@ def influence_criteria(index: int, pooled: dict, sensitivity: dict, alpha: float
         k = len(diag["hat"])
         limits = {
             "dffits": (abs(diag["dffits"][index]), 3 * math.sqrt(1 / (k - 1))),
-            "cook_d": (diag["cook_d"][index], float(sps.chi2.ppf(0.5, 1))),
+            "cook_d": (diag["cook_d"][index], float(chi2_ppf(0.5, 1))),
             "hat": (diag["hat"][index], 3 / k),
             "dfbetas": (abs(diag["dfbetas"][index]), 1.0),
         }

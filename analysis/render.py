@@ -25,6 +25,8 @@ import os
 import re
 import subprocess
 import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -252,6 +254,22 @@ def docx_text(docx_file: Path) -> str:
     return pypandoc.convert_file(str(docx_file), "plain", format="docx")
 
 
+def convert(markdown: str, meta: dict, source: Path, to: str, target: Path) -> None:
+    """:func:`run_pandoc` with the metadata and the filters ``source`` gives format ``to``."""
+    base = source.parent
+    filters = tuple(format_filters(meta, base, to))
+    run_pandoc(markdown, pandoc_metadata(meta, base, to), to, target, base, filters)
+
+
+def render_docx(markdown: str, meta: dict, source: Path, docx_file: Path) -> float:
+    """Convert the resolved Markdown to ``docx_file`` and check its text; returns the time
+    taken (s)."""
+    started = time.perf_counter()
+    convert(markdown, meta, source, "docx", docx_file)
+    check_text(docx_text(docx_file), "the rendered DOCX manuscript")
+    return time.perf_counter() - started
+
+
 def render(
     source: Path = paths.MANUSCRIPT_SOURCE,
     out_dir: Path = paths.MANUSCRIPT_OUTPUT_DIR,
@@ -262,35 +280,28 @@ def render(
     meta, markdown = load_source(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp,
+        ThreadPoolExecutor(max_workers=1) as background,
+    ):
         tmp = Path(tmp)
         html_file = tmp / f"{OUTPUT_NAME}.html"
+        # pandoc is a process of its own: the DOCX is made on another core while the HTML is
+        # converted and weasyprint prints the PDF (the thread only waits for pandoc)
+        docx = (
+            background.submit(render_docx, markdown, meta, source, tmp / f"{OUTPUT_NAME}.docx")
+            if "docx" in formats
+            else None
+        )
         if "html" in formats or "pdf" in formats:
             with timed("render: HTML (pandoc, self-contained)", log):
-                run_pandoc(
-                    markdown,
-                    pandoc_metadata(meta, source.parent, "html"),
-                    "html",
-                    html_file,
-                    source.parent,
-                    tuple(format_filters(meta, source.parent, "html")),
-                )
+                convert(markdown, meta, source, "html", html_file)
                 check_rendered(html_file.read_text(encoding="utf-8"))
         if "pdf" in formats:
             with timed("render: PDF (weasyprint, print stylesheet)", log):
                 print_pdf(html_file, tmp / f"{OUTPUT_NAME}.pdf")
-        if "docx" in formats:
-            with timed("render: DOCX (pandoc)", log):
-                docx_file = tmp / f"{OUTPUT_NAME}.docx"
-                run_pandoc(
-                    markdown,
-                    pandoc_metadata(meta, source.parent, "docx"),
-                    "docx",
-                    docx_file,
-                    source.parent,
-                    tuple(format_filters(meta, source.parent, "docx")),
-                )
-                check_text(docx_text(docx_file), "the rendered DOCX manuscript")
+        if docx is not None:
+            log(f"render: DOCX (pandoc, alongside the others): {docx.result():.1f} s")
         for fmt in formats:
             final = out_dir / f"{OUTPUT_NAME}.{fmt}"
             os.replace(tmp / final.name, final)

@@ -13,7 +13,6 @@ import platform
 from importlib import metadata
 
 import numpy as np
-from scipy import stats as sps
 
 from analysis.adverse import analyse_adverse_events
 from analysis.data.schema import OutcomeSpec, Review
@@ -22,6 +21,7 @@ from analysis.grade import GradeRules, grade_review_outcome
 from analysis.interpret import outcome_decisions, review_decisions
 from analysis.public import clean_number, pooled_to_public, to_public
 from analysis.stats.binary_pooling import mantel_haenszel, peto
+from analysis.stats.distributions import norm_ppf
 from analysis.stats.effect_sizes import EffectSizes, binary, md, smd
 from analysis.stats.metareg import meta_regression
 from analysis.stats.pooling import MetaResult, rma
@@ -116,7 +116,7 @@ def inverse_variance_fit(review: Review, spec: OutcomeSpec) -> MetaResult:
 
 def study_rows(review: Review, spec: OutcomeSpec, fit: MetaResult) -> list[dict]:
     """Per-study data with yi, vi, its Wald CI (yi ± z·√vi) and its weight in the pooled model."""
-    z = float(sps.norm.ppf(1 - (1 - review.analysis.level) / 2))
+    z = float(norm_ppf(1 - (1 - review.analysis.level) / 2))
     rows = []
     for row, yi, vi, weight in zip(
         review.data_for(spec.id), fit.yi, fit.vi, fit.weights_pct, strict=True

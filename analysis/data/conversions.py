@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
+from analysis.stats.distributions import norm_ppf, t_ppf
 
 #: conversion methods -> (short source, BibTeX keys of the source(s), in data/references.bib or
 #: the methods bibliography report/references.bib)
@@ -83,8 +83,8 @@ def ci_divisor(n: int, level: float = 0.95) -> float:
     """
     upper = 1.0 - (1.0 - level) / 2.0
     if n < T_DISTRIBUTION_BELOW:
-        return 2.0 * float(stats.t.ppf(upper, n - 1))
-    return 2.0 * float(stats.norm.ppf(upper))
+        return 2.0 * float(t_ppf(upper, n - 1))
+    return 2.0 * float(norm_ppf(upper))
 
 
 def sd_from_ci(lower: float, upper: float, n: int, level: float = 0.95) -> float:
@@ -160,12 +160,12 @@ def xi(n: int) -> float:
     standard normal values by 1.4% at n = 5, 0.5% at n = 10 and under 0.3% from n = 20 on
     (checked by numerical integration).
     """
-    return 2.0 * float(stats.norm.ppf((n - 0.375) / (n + 0.25)))
+    return 2.0 * float(norm_ppf((n - 0.375) / (n + 0.25)))
 
 
 def eta(n: int) -> float:
     """Wan et al.'s η(n) = 2·Φ⁻¹((0.75n − 0.125)/(n + 0.25)): expected IQR, in SDs."""
-    return 2.0 * float(stats.norm.ppf((0.75 * n - 0.125) / (n + 0.25)))
+    return 2.0 * float(norm_ppf((0.75 * n - 0.125) / (n + 0.25)))
 
 
 def sd_from_range(minimum: float, maximum: float, n: int) -> float:

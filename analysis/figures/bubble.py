@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
-from scipy import stats as sps
 
 from analysis.figures.scale import MEASURE_NAMES, effect_axis, is_ratio, tick_label
 from analysis.figures.style import (
@@ -34,6 +33,7 @@ from analysis.figures.style import (
     figure_style,
     new_figure,
 )
+from analysis.stats.distributions import norm_ppf, t_ppf
 from analysis.text import fmt_num
 
 HEIGHT_MM = 70.0
@@ -69,9 +69,9 @@ def fitted_band(metareg: dict, moderator: str, grid: np.ndarray):
     se = np.sqrt(np.einsum("ij,jk,ik->i", X0, vcov, X0))
     alpha = 1 - metareg["level"]
     if metareg["ci_method"] == "z":
-        crit = sps.norm.ppf(1 - alpha / 2)
+        crit = norm_ppf(1 - alpha / 2)
     else:
-        crit = sps.t.ppf(1 - alpha / 2, metareg["k"] - len(names))
+        crit = t_ppf(1 - alpha / 2, metareg["k"] - len(names))
     return fit, fit - crit * se, fit + crit * se
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
@@ -141,15 +142,41 @@ def run_parallel(
                 results.append(function(*args))
                 counter.advance(name)
             return results
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
+        try:
             futures = {
                 pool.submit(function, *args): name for args, name in zip(calls, names, strict=True)
             }
             for future in as_completed(futures):
                 counter.advance(futures[future])
-            return [future.result() for future in futures]
+            results = [future.result() for future in futures]
+        except BaseException:  # Ctrl-C or a failed figure: stop the other drawings now
+            _stop_workers(pool)
+            raise
+        pool.shutdown()
+        return results
     finally:
         counter.close()
+
+
+def _leave_interrupts_to_parent() -> None:
+    """Worker initializer: Ctrl-C on a terminal reaches the whole process group; the workers
+    ignore it, and the parent stops them (:func:`_stop_workers`), so one interruption ends the
+    build at once with one message instead of a traceback per worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the running drawings and cancel the queued ones (a figure being drawn is
+    discarded: its cache entry is complete only once ``size.json`` is written)."""
+    # ProcessPoolExecutor has no public way to end running calls before Python 3.14
+    # (terminate_workers); its processes are in ``_processes``, which shutdown() clears
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)
 
 
 def draw_cached(

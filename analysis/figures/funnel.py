@@ -26,7 +26,6 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
-from scipy import stats as sps
 
 from analysis.figures.scale import MEASURE_NAMES, MEASURE_PHRASES, effect_axis, is_ratio, tick_label
 from analysis.figures.style import (
@@ -39,6 +38,7 @@ from analysis.figures.style import (
     figure_style,
     new_figure,
 )
+from analysis.stats.distributions import norm_ppf
 from analysis.stats.small_study import MIN_STUDIES_FOR_TESTS
 from analysis.text import fmt_num
 
@@ -82,8 +82,8 @@ def funnel_plot(
     f_yi = np.array(filled["filled_yi"], float) if filled else np.empty(0)
     f_sei = np.sqrt(np.array(filled["filled_vi"], float)) if filled else np.empty(0)
     se_top = float(max(sei.max(initial=0), f_sei.max(initial=0))) * 1.08 or 1.0
-    z95 = sps.norm.ppf(0.975)
-    z_out = sps.norm.ppf(1 - CONTOUR_LEVELS[-1] / 2)
+    z95 = norm_ppf(0.975)
+    z_out = norm_ppf(1 - CONTOUR_LEVELS[-1] / 2)
     centre = 0.0 if contour else estimate
     spread = (z_out if contour else z95) * se_top
     axis = effect_axis(
@@ -110,7 +110,7 @@ def funnel_plot(
         se_grid = np.array([0.0, se_top])
         if contour:
             ax.set_facecolor(CONTOUR_SHADES[-1])
-            zs = [sps.norm.ppf(1 - a / 2) for a in CONTOUR_LEVELS]
+            zs = [norm_ppf(1 - a / 2) for a in CONTOUR_LEVELS]
             for z, shade in zip(reversed(zs), reversed(CONTOUR_SHADES[:-1]), strict=True):
                 ax.fill_betweenx(se_grid, -z * se_grid, z * se_grid, color=shade, lw=0, zorder=0)
             ax.axvline(0.0, color=GREY, lw=0.6, zorder=1)

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 from analysis.errors import AnalysisError
+from analysis.stats.distributions import chi2_cdf
 from analysis.stats.pooling import MetaResult, check_choice, rma
 from analysis.vocabulary import SENSITIVITY_ANALYSES
 
@@ -157,7 +157,7 @@ def influence_diagnostics(model: MetaResult) -> Influence:
     rstudent, dffits, cook_d, cov_r, tau2_del, qe_del, dfbetas = columns
     flagged = (
         (np.abs(dffits) > 3 * np.sqrt(1 / (k - 1)))
-        | (sps.chi2.cdf(cook_d, 1) > 0.5)
+        | (chi2_cdf(cook_d, 1) > 0.5)
         | (hat > 3 / k)
         | (np.abs(dfbetas) > 1)
     )

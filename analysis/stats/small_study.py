@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 from analysis.errors import AnalysisError
+from analysis.stats.distributions import kendall_exact_pvalue, norm_sf
 from analysis.stats.linear_model import weighted_fit
 from analysis.stats.metareg import mixed_effects_fit
 from analysis.stats.pooling import MetaResult, knapp_hartung_factor, rma, wald_test
@@ -138,12 +138,11 @@ def kendall_test(x, y) -> tuple[float, float, bool]:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     n = len(x)
     t, u = _tie_counts(x), _tie_counts(y)
-    if len(t) == 0 and len(u) == 0:
-        result = sps.kendalltau(x, y, method="exact")
-        return float(result.statistic), float(result.pvalue), True
     i, j = np.triu_indices(n, 1)
     s = float(np.sum(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j])))
     t0 = n * (n - 1) / 2
+    if len(t) == 0 and len(u) == 0:
+        return s / t0, kendall_exact_pvalue(n, round((t0 - s) / 2)), True
     tau = s / np.sqrt((t0 - np.sum(t * (t - 1)) / 2) * (t0 - np.sum(u * (u - 1)) / 2))
     var_s = (
         (
@@ -158,7 +157,7 @@ def kendall_test(x, y) -> tuple[float, float, bool]:
         / (9 * n * (n - 1) * (n - 2))
     )
     z = s / np.sqrt(var_s)
-    return float(tau), float(2 * sps.norm.sf(abs(z))), False
+    return float(tau), float(2 * norm_sf(abs(z))), False
 
 
 def begg_test(model: MetaResult) -> BeggTest:
