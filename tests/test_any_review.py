@@ -201,7 +201,7 @@ def test_third_review_says_what_was_not_done_and_words_odds(third):
     assert "No flow of the search and selection (PRISMA counts) was given" in text
     assert "significantly reduced the odds of gestational diabetes" in text
     assert results["grade"][0]["ratings"]["risk_of_bias"]["assessed"] is False
-    assert "risk of bias: not assessed" in text
+    assert "Risk of bias: not assessed" in text  # the summary-of-findings footnote
     # the defined abbreviation and the review's own arm names, in text and figures
     assert "a structured antenatal exercise programme (structured exercise)" in text
     assert "odds ratio (Exercise vs usual care)" in text  # forest plot captions
