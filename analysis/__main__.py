@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, AnalysisError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a file-system fault outside the data readers: say which file
+        where = f" {error.filename}" if error.filename else ""
+        print(f"error: cannot use{where}: {error.strerror or error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -63,16 +63,34 @@ def render_parts(results: dict, figures: list[dict], env=None) -> dict[str, str]
 
 
 def metadata_yaml(results: dict) -> str:
-    """``metadata.yml``: the manuscript's title for Quarto and for our renderer."""
+    """``metadata.yml``: the manuscript's title for Quarto and for our renderer.
+
+    Pandoc and Quarto read YAML metadata strings as Markdown, so the data's title is written
+    escaped for Markdown (:func:`analysis.text.escape_md`): ``@key`` is no citation, ``$$x$$``
+    no math, ``<script>`` no HTML, and it prints as typed."""
     import yaml
 
+    from analysis.text import escape_md
+
     review = results["review"]
-    meta = {"title": review["title"], "pagetitle": review["short_title"] or review["title"]}
+    meta = {
+        "title": escape_md(review["title"]),
+        "pagetitle": escape_md(review["short_title"] or review["title"]),
+    }
     return yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
 
 
 def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    """JSON that is valid JSON: a NaN or infinity is an AnalysisError, never ``NaN`` in the
+    file."""
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError as error:
+        raise AnalysisError(
+            f"{path.name}: a result is not a finite number ({error}); please report this "
+            "with the data that caused it"
+        ) from None
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def build(

@@ -514,3 +514,43 @@ class Review:
             "conversions": [c.to_dict() for c in self.conversions],
             "warnings": [str(w) for w in self.warnings],
         }
+
+
+# -- the keys of the YAML files -----------------------------------------------------------
+#: A YAML file's keys: a dict maps each allowed key to the schema of its value, ``[schema]`` is
+#: a list of such items, ``NAMED`` a mapping whose keys the reviewer names (databases, outcome
+#: ids, exclusion reasons) with values of the given schema, ``None`` any plain value.
+NAMED = "named"
+_AUTHOR_KEYS = {"name": None, "affiliations": None, "email": None, "orcid": None,
+                "corresponding": None}
+REVIEW_KEYS = {
+    "title": None,
+    "short_title": None,
+    "example": None,
+    "authors": [_AUTHOR_KEYS],
+    "keywords": None,
+    "registration": None,
+    "search": {k: None for k in ("databases", "date_from", "date_to", "last_search", "strategy")},
+    "eligibility": {
+        k: None for k in ("population", "intervention", "comparator", "outcomes", "study_design")
+    },
+    "analysis": {
+        k: None
+        for k in ("model", "tau2_method", "ci_method", "prediction_interval", "level", "alpha",
+                  "subgroups", "moderators", "sensitivity")
+    },
+    "outcomes": [{k: None for k in ("id", "label", "measure", "primary", "lower_is_better",
+                                    "unit")}],
+}
+_COUNTS = (NAMED, None)
+PRISMA_KEYS = {
+    "identification": {"databases": _COUNTS, "registers": _COUNTS,
+                       "removed_before_screening": _COUNTS},
+    "screening": {"screened": None, "excluded": None},
+    "retrieval": {"sought": None, "not_retrieved": None},
+    "eligibility": {"assessed": None, "excluded": _COUNTS},
+    "included": {"studies": None, "reports": None},
+    "other_methods": {"identified": _COUNTS, "sought": None, "not_retrieved": None,
+                      "assessed": None, "excluded": _COUNTS},
+}
+GRADE_KEYS = {"outcomes": (NAMED, (NAMED, {"downgrade": None, "reason": None}))}
