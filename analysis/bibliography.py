@@ -97,8 +97,11 @@ def syntax_errors(item: BibItem) -> list[tuple[int, str]]:
         pos = _value_end(text, pos, closer)
         if pos is None:
             return [
-                (_line_at(item, field.start()), f"a complete value for the field "
-                 f"'{field.group(1)}' (braces or quotes do not balance)")
+                (
+                    _line_at(item, field.start()),
+                    f"a complete value for the field "
+                    f"'{field.group(1)}' (braces or quotes do not balance)",
+                )
             ]
 
 

@@ -92,9 +92,7 @@ class _LimitedLoader(yaml.SafeLoader):
     def construct_yaml_float(self, node):
         value = super().construct_yaml_float(node)
         if not math.isfinite(value):
-            raise YamlLimitError(
-                f"'{_short(node.value)}' is not a finite number", _line(node)
-            )
+            raise YamlLimitError(f"'{_short(node.value)}' is not a finite number", _line(node))
         return value
 
 

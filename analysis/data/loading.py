@@ -873,7 +873,9 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
             continue
         lines = text.splitlines()
         for line, expected in bibtex_syntax_errors(item):
-            problems.error(path.name, line, None, lines[min(line, len(lines)) - 1].strip(), expected)
+            problems.error(
+                path.name, line, None, lines[min(line, len(lines)) - 1].strip(), expected
+            )
         if item.key in keys:
             line = item.line
             problems.error(path.name, None, None, item.key, f"a unique citation key (line {line})")

@@ -116,13 +116,24 @@ def file_errors(source: str):
         raise DataError(_os_problem(source, error)) from None
     except zipfile.BadZipFile:
         raise DataError(
-            Problem(source, None, None, None, "an .xlsx workbook (the file is damaged or is "
-                    "not a workbook: save it again from the spreadsheet program)")
+            Problem(
+                source,
+                None,
+                None,
+                None,
+                "an .xlsx workbook (the file is damaged or is "
+                "not a workbook: save it again from the spreadsheet program)",
+            )
         ) from None
     except csv.Error as error:
         raise DataError(
-            Problem(source, None, None, None,
-                    f"CSV cells of at most {MAX_FIELD_CHARS:,} characters ({error})")
+            Problem(
+                source,
+                None,
+                None,
+                None,
+                f"CSV cells of at most {MAX_FIELD_CHARS:,} characters ({error})",
+            )
         ) from None
 
 
@@ -153,8 +164,13 @@ def read_yaml(path: Path, source: str | None = None):
         return safe_yaml.load_yaml(text)
     except (yaml.YAMLError, safe_yaml.YamlLimitError) as error:
         raise DataError(
-            Problem(source, None, None, None, "YAML the builder accepts: " +
-                    safe_yaml.describe_error(error))
+            Problem(
+                source,
+                None,
+                None,
+                None,
+                "YAML the builder accepts: " + safe_yaml.describe_error(error),
+            )
         ) from None
 
 

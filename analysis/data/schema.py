@@ -521,8 +521,13 @@ class Review:
 #: a list of such items, ``NAMED`` a mapping whose keys the reviewer names (databases, outcome
 #: ids, exclusion reasons) with values of the given schema, ``None`` any plain value.
 NAMED = "named"
-_AUTHOR_KEYS = {"name": None, "affiliations": None, "email": None, "orcid": None,
-                "corresponding": None}
+_AUTHOR_KEYS = {
+    "name": None,
+    "affiliations": None,
+    "email": None,
+    "orcid": None,
+    "corresponding": None,
+}
 REVIEW_KEYS = {
     "title": None,
     "short_title": None,
@@ -536,21 +541,39 @@ REVIEW_KEYS = {
     },
     "analysis": {
         k: None
-        for k in ("model", "tau2_method", "ci_method", "prediction_interval", "level", "alpha",
-                  "subgroups", "moderators", "sensitivity")
+        for k in (
+            "model",
+            "tau2_method",
+            "ci_method",
+            "prediction_interval",
+            "level",
+            "alpha",
+            "subgroups",
+            "moderators",
+            "sensitivity",
+        )
     },
-    "outcomes": [{k: None for k in ("id", "label", "measure", "primary", "lower_is_better",
-                                    "unit")}],
+    "outcomes": [
+        {k: None for k in ("id", "label", "measure", "primary", "lower_is_better", "unit")}
+    ],
 }
 _COUNTS = (NAMED, None)
 PRISMA_KEYS = {
-    "identification": {"databases": _COUNTS, "registers": _COUNTS,
-                       "removed_before_screening": _COUNTS},
+    "identification": {
+        "databases": _COUNTS,
+        "registers": _COUNTS,
+        "removed_before_screening": _COUNTS,
+    },
     "screening": {"screened": None, "excluded": None},
     "retrieval": {"sought": None, "not_retrieved": None},
     "eligibility": {"assessed": None, "excluded": _COUNTS},
     "included": {"studies": None, "reports": None},
-    "other_methods": {"identified": _COUNTS, "sought": None, "not_retrieved": None,
-                      "assessed": None, "excluded": _COUNTS},
+    "other_methods": {
+        "identified": _COUNTS,
+        "sought": None,
+        "not_retrieved": None,
+        "assessed": None,
+        "excluded": _COUNTS,
+    },
 }
 GRADE_KEYS = {"outcomes": (NAMED, (NAMED, {"downgrade": None, "reason": None}))}

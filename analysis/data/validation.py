@@ -368,6 +368,4 @@ def check_keys(content, keys, file: str, problems: Problems, path: str = "") -> 
             continue
         near = difflib.get_close_matches(str(key), list(keys), n=1, cutoff=0.6)
         hint = f"; did you mean {near[0]}?" if near else ""
-        problems.error(
-            file, None, where, str(key), "a known key: one of " + ", ".join(keys) + hint
-        )
+        problems.error(file, None, where, str(key), "a known key: one of " + ", ".join(keys) + hint)

@@ -23,7 +23,6 @@ from analysis.stats.linear_model import WeightedFit, typical_within_variance, we
 from analysis.stats.tau2 import estimate_tau2, log_likelihood
 from analysis.vocabulary import CI_METHODS, RATIO_MEASURES, RMA_METHODS
 
-
 #: the magnitudes the engine computes with: beyond them 1/vi, yi²/vi or (vi + tau²)² overflow
 #: or underflow double precision (a variance of 1e-320 makes Fisher scoring step by -inf)
 MAX_ABS_EFFECT = 1e100
