@@ -32,6 +32,7 @@ from analysis.bibliography import merged_bibliography
 from analysis.context import text_context
 from analysis.errors import AnalysisError
 from analysis.filemodes import apply_umask
+from analysis.outputs import exclusive
 from analysis.sections import write_sections
 from analysis.template_env import load_terms, render_template, template_environment
 
@@ -106,6 +107,14 @@ def build(
     Does nothing when no input changed since the last build (unless ``force``); makes the
     figure files the render ``formats`` need; ``show_changes`` puts the change report in the
     HTML (:mod:`analysis.incremental`, :mod:`analysis.changes`)."""
+    out_dir = Path(out_dir)
+    lock = out_dir.parent / f".{out_dir.name}.lock"
+    stale = [f".{out_dir.name}-*"]  # mkdtemp folders and swap_in's "-old-PID" of killed builds
+    with exclusive(lock, stale, "build"):
+        return _build(data_dir, out_dir, log, force, formats, show_changes)
+
+
+def _build(data_dir, out_dir, log, force, formats, show_changes) -> dict:
     from analysis import changes, incremental
 
     settings = {"formats": sorted(formats), "show_changes": show_changes}

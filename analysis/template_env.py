@@ -73,10 +73,9 @@ def _keys(keys) -> list[str]:
 
 def load_terms(templates_dir: Path) -> dict:
     """The wording terms for the intervention and comparison (templates/terms.yml)."""
-    import yaml
+    from analysis.data.reading import read_yaml
 
-    with open(templates_dir / "terms.yml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(templates_dir / "terms.yml", "templates/terms.yml")
 
 
 def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
