@@ -301,3 +301,25 @@ def test_mutated_data_exit_0_or_2_never_a_traceback(tmp_path, table, column, val
     assert code in (0, 2)
     if code == 2:
         assert "error:" in capsys.readouterr().err
+
+
+# -- forest plots with long words in labels ------------------------------------------------
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Castellanos-Fernández-Villanueva 2016",
+        "X" * 60,
+        "Wolfeschlegelsteinhausenbergerdorff-Smith 2019",
+    ],
+)
+def test_a_long_word_in_a_study_label_is_hyphenated_not_a_crash(label):
+    from analysis.figures.forest import forest_plot
+    from tests import figure_cases as fc
+    from tests.figure_svg import clipped_texts, overlapping_texts
+
+    outcome = fc.normand_smd()
+    for study in outcome["studies"]:
+        study["label"] = label
+    fig = forest_plot(outcome, rob=fc.risk_of_bias(outcome))
+    assert overlapping_texts(fig) == []
+    assert clipped_texts(fig) == []
