@@ -137,6 +137,8 @@ def _build(data_dir, out_dir, log, force, formats, show_changes) -> dict:
     review = load_review(data_dir)
     for warning in review.warnings:
         log(f"  warning: {warning}")
+    for warning in glyph_warnings(review):
+        log(f"  warning: {warning}")
     step("compute", "effect sizes, pooled models, secondary analyses, decisions")
     results = assemble_results(review)
     terms = load_terms(paths.TEMPLATES_DIR)
@@ -174,6 +176,29 @@ def _build(data_dir, out_dir, log, force, formats, show_changes) -> dict:
     for line in changes.summary_lines(report):
         log(line)
     return results
+
+
+def glyph_warnings(review) -> list[str]:
+    """One warning per figure text of the data (study and outcome labels) with characters no
+    figure font draws, naming the file, the label and each character with its Unicode name."""
+    import unicodedata
+
+    from analysis.figures.style import uncovered_characters
+
+    texts = [(f"studies.csv, row {s.row}, column 'label'", s.label) for s in review.studies]
+    texts += [(f"review.yml, outcome '{o.id}', key 'label'", o.label) for o in review.outcomes]
+    warnings = []
+    for where, label in texts:
+        missing = uncovered_characters(label)
+        if missing:
+            names = ", ".join(
+                f"{ch} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing
+            )
+            warnings.append(
+                f"{where}: {label!r} — the figure fonts have no glyph for {names}: it shows as "
+                "an empty box in the PNG figures the DOCX uses"
+            )
+    return warnings
 
 
 class _Steps:

@@ -323,3 +323,30 @@ def test_a_long_word_in_a_study_label_is_hyphenated_not_a_crash(label):
     fig = forest_plot(outcome, rob=fc.risk_of_bias(outcome))
     assert overlapping_texts(fig) == []
     assert clipped_texts(fig) == []
+
+
+# -- glyphs --------------------------------------------------------------------------------
+def test_cjk_labels_draw_with_the_fallback_font_and_emoji_are_named(tmp_path):
+    import warnings
+    from types import SimpleNamespace
+
+    from analysis.build import glyph_warnings
+    from analysis.figures.style import uncovered_characters
+
+    if uncovered_characters("漢字"):
+        pytest.skip("fonts-droid-fallback is not installed (tools/setup_env.py installs it)")
+    from analysis.figures.style import figure_style, new_figure
+
+    with figure_style(), warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)"
+        fig = new_figure(40, 10)
+        fig.text(0.1, 0.5, "Zhang 漢字 2020")
+        fig.savefig(tmp_path / "cjk.png", dpi=100)
+    assert uncovered_characters("Zhang 漢字 2020") == []
+    review = SimpleNamespace(
+        studies=[SimpleNamespace(row=3, label="Lee 🙂 2020")],
+        outcomes=[SimpleNamespace(id="pain", label="Pain")],
+    )
+    (warning,) = glyph_warnings(review)
+    assert warning.startswith("studies.csv, row 3, column 'label': 'Lee 🙂 2020'")
+    assert "U+1F642 SLIGHTLY SMILING FACE" in warning
