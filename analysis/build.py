@@ -32,7 +32,7 @@ from analysis.bibliography import merged_bibliography
 from analysis.context import text_context
 from analysis.errors import AnalysisError
 from analysis.filemodes import apply_umask
-from analysis.outputs import exclusive
+from analysis.outputs import exchange, exclusive
 from analysis.sections import write_sections
 from analysis.template_env import load_terms, render_template, template_environment
 
@@ -215,10 +215,15 @@ class _Steps:
 
 
 def swap_in(new: Path, target: Path) -> None:
-    """Replace the folder ``target`` by the folder ``new`` (same file system) with two renames;
-    the previous folder is deleted only once the new one is in place."""
-    old = new.parent / f".{target.name}-old-{os.getpid()}"
+    """Replace the folder ``target`` by the folder ``new`` (same file system) in one atomic
+    exchange (:func:`analysis.outputs.exchange`), so ``target`` never goes missing; where the
+    system cannot exchange, with two renames. The previous folder is deleted only once the new
+    one is in place."""
     apply_umask(new)  # mkdtemp/mkstemp made it private: readable by others as the umask allows
+    if target.exists() and exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # now the previous outputs
+        return
+    old = new.parent / f".{target.name}-old-{os.getpid()}"
     if target.exists():
         os.replace(target, old)
     os.replace(new, target)

@@ -11,7 +11,10 @@ temporaries a dead run left: while the lock is held no other run can be writing 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import fcntl
+import os
 import shutil
 from pathlib import Path
 
@@ -42,3 +45,27 @@ def exclusive(lock_file: Path, stale: list[str], what: str):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap the paths ``a`` and ``b`` in one step (Linux ``renameat2(RENAME_EXCHANGE)``): no
+    moment exists where either name is missing. False where the system cannot (another OS,
+    an old kernel or C library, a file system without it); the caller then renames twice."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return done == 0

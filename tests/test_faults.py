@@ -71,7 +71,7 @@ def _snapshot(out: Path) -> dict:
     return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
 
-@pytest.mark.parametrize("delay", [1.0, 3.0])
+@pytest.mark.parametrize("delay", [1.0, 2.5])
 def test_killed_build_keeps_outputs_and_next_build_cleans_up(project, delay):
     data, report, out = project
     before = _snapshot(out)
@@ -145,3 +145,22 @@ def test_killed_render_keeps_outputs_and_next_render_cleans_up(project, tmp_path
     assert again.returncode == 0, again.stderr
     assert leftovers(out, ".render-") == []
     assert {p.name: p.read_bytes() for p in out.glob("manuscript.*")} == before
+
+
+def test_swap_in_exchanges_the_folders_in_one_step(tmp_path, monkeypatch):
+    from analysis import build as build_module
+    from analysis.outputs import exchange
+
+    target, new = tmp_path / "_generated", tmp_path / "new"
+    for folder, text in ((target, "old"), (new, "new")):
+        folder.mkdir()
+        (folder / "part.md").write_text(text, encoding="utf-8")
+    assert exchange(new, target)  # Linux renameat2(RENAME_EXCHANGE)
+    assert (target / "part.md").read_text(encoding="utf-8") == "new"
+    assert (new / "part.md").read_text(encoding="utf-8") == "old"
+    renames = []
+    monkeypatch.setattr(build_module.os, "replace", lambda *a: renames.append(a))
+    build_module.swap_in(new, target)  # no window: no rename that removes _generated
+    assert renames == []
+    assert (target / "part.md").read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["_generated"]

@@ -273,7 +273,7 @@ def _mutations():
         header = next(csv.reader((example / f"{table}.csv").open(encoding="utf-8-sig")))
         for column in header:
             yield table, column, "delete-column"
-            for value in ("", "abc", "-1", "1e999", "1e-300", "漢字🙂", "{{x}} [@k] <b>"):
+            for value in ("", "abc", "1e999", "1e-300", "漢字🙂 {{x}} [@k] <b>"):
                 yield table, column, value
         yield table, "", "duplicate-row"
 
