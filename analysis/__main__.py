@@ -108,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (build and render write atomically)
         print(f"{PROG} {argv[0]}: interrupted", file=sys.stderr)
         return 130
+    except OSError as error:  # a file-system fault outside the data readers: say which file
+        where = f" {error.filename}" if error.filename else ""
+        print(f"error: cannot use{where}: {error.strerror or error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -61,3 +61,92 @@ def merged_bibliography(data_bib: Path, methods_bib: Path) -> str:
         if not item.is_entry or item.key not in seen
     ]
     return data_text.rstrip() + "\n" + "\n" + "\n".join(kept)
+
+
+_FIELD = re.compile(r"\s*([A-Za-z][\w.:+-]*)\s*=\s*", re.ASCII)
+
+
+def syntax_errors(item: BibItem) -> list[tuple[int, str]]:
+    """(line, what is wrong) for one entry that pandoc's BibTeX reader would refuse: no key, no
+    comma after the key, a field that is not ``name = {value}``, ``"value"`` or a number/macro,
+    braces that do not balance, a missing closing delimiter."""
+    if not item.is_entry:
+        return []
+    text = item.text
+    start = re.match(r"[ \t]*@\s*\w+\s*", text).end()  # "{" or "(" (see _ITEM_START)
+    closer = "}" if text[start] == "{" else ")"
+    if not item.key:
+        return [(item.line, "a citation key after '@" + item.kind + "{'")]
+    pos = text.index(item.key, start) + len(item.key)
+    rest = text[pos:].lstrip()
+    pos = len(text) - len(rest)
+    if not rest.startswith(","):
+        return [(_line_at(item, pos), f"a comma after the key '{item.key}'")]
+    pos += 1
+    while True:
+        while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
+            pos += 1
+        if pos >= len(text):
+            return [(_line_at(item, pos), f"'{closer}' closing the entry '{item.key}'")]
+        if text[pos] == closer:
+            return []
+        field = _FIELD.match(text, pos)
+        if field is None:
+            return [(_line_at(item, pos), "a field as name = {value}")]
+        pos = field.end()
+        pos = _value_end(text, pos, closer)
+        if pos is None:
+            return [
+                (
+                    _line_at(item, field.start()),
+                    f"a complete value for the field "
+                    f"'{field.group(1)}' (braces or quotes do not balance)",
+                )
+            ]
+
+
+def _value_end(text: str, pos: int, closer: str) -> int | None:
+    """Where a field value (parts joined by #) ends, or None when it never does."""
+    while True:
+        if pos >= len(text):
+            return None
+        if text[pos] == "{":
+            depth = 0
+            while pos < len(text):
+                if text[pos] == "{":
+                    depth += 1
+                elif text[pos] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                pos += 1
+            else:
+                return None
+            pos += 1
+        elif text[pos] == '"':
+            depth, pos = 0, pos + 1
+            while pos < len(text) and not (text[pos] == '"' and depth == 0):
+                depth += {"{": 1, "}": -1}.get(text[pos], 0)
+                pos += 1
+            if pos >= len(text):
+                return None
+            pos += 1
+        else:
+            word = re.match(r"[\w.:+-]+", text[pos:])
+            if word is None:
+                return None
+            pos += word.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos < len(text) and text[pos] == "#":
+            pos += 1
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            continue
+        if pos < len(text) and text[pos] in ("," + closer):
+            return pos
+        return None
+
+
+def _line_at(item: BibItem, pos: int) -> int:
+    return item.line + item.text.count("\n", 0, pos)

@@ -30,7 +30,9 @@ from pathlib import Path
 from analysis import cli_options, paths
 from analysis.bibliography import merged_bibliography
 from analysis.context import text_context
+from analysis.errors import AnalysisError
 from analysis.filemodes import apply_umask
+from analysis.outputs import exchange, exclusive
 from analysis.sections import write_sections
 from analysis.template_env import render_template, template_environment
 
@@ -64,16 +66,34 @@ def render_parts(results: dict, figures: list[dict], env=None) -> dict[str, str]
 
 
 def metadata_yaml(results: dict) -> str:
-    """``metadata.yml``: the manuscript's title for Quarto and for our renderer."""
+    """``metadata.yml``: the manuscript's title for Quarto and for our renderer.
+
+    Pandoc and Quarto read YAML metadata strings as Markdown, so the data's title is written
+    escaped for Markdown (:func:`analysis.text.escape_md`): ``@key`` is no citation, ``$$x$$``
+    no math, ``<script>`` no HTML, and it prints as typed."""
     import yaml
 
+    from analysis.text import escape_md
+
     review = results["review"]
-    meta = {"title": review["title"], "pagetitle": review["short_title"] or review["title"]}
+    meta = {
+        "title": escape_md(review["title"]),
+        "pagetitle": escape_md(review["short_title"] or review["title"]),
+    }
     return yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
 
 
 def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    """JSON that is valid JSON: a NaN or infinity is an AnalysisError, never ``NaN`` in the
+    file."""
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError as error:
+        raise AnalysisError(
+            f"{path.name}: a result is not a finite number ({error}); please report this "
+            "with the data that caused it"
+        ) from None
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def build(
@@ -89,6 +109,14 @@ def build(
     Does nothing when no input changed since the last build (unless ``force``); makes the
     figure files the render ``formats`` need; ``show_changes`` puts the change report in the
     HTML (:mod:`analysis.incremental`, :mod:`analysis.changes`)."""
+    out_dir = Path(out_dir)
+    lock = out_dir.parent / f".{out_dir.name}.lock"
+    stale = [f".{out_dir.name}-*"]  # mkdtemp folders and swap_in's "-old-PID" of killed builds
+    with exclusive(lock, stale, "build"):
+        return _build(data_dir, out_dir, log, force, formats, show_changes)
+
+
+def _build(data_dir, out_dir, log, force, formats, show_changes) -> dict:
     from analysis import changes, incremental
 
     settings = {"formats": sorted(formats), "show_changes": show_changes}
@@ -110,6 +138,8 @@ def build(
     step("validate", f"reading and checking {data_dir}")
     review = load_review(data_dir)
     for warning in review.warnings:
+        log(f"  warning: {warning}")
+    for warning in glyph_warnings(review):
         log(f"  warning: {warning}")
     step("compute", "effect sizes, pooled models, secondary analyses, decisions")
     results = assemble_results(review)
@@ -148,6 +178,29 @@ def build(
     return results
 
 
+def glyph_warnings(review) -> list[str]:
+    """One warning per figure text of the data (study and outcome labels) with characters no
+    figure font draws, naming the file, the label and each character with its Unicode name."""
+    import unicodedata
+
+    from analysis.figures.style import uncovered_characters
+
+    texts = [(f"studies.csv, row {s.row}, column 'label'", s.label) for s in review.studies]
+    texts += [(f"review.yml, outcome '{o.id}', key 'label'", o.label) for o in review.outcomes]
+    warnings = []
+    for where, label in texts:
+        missing = uncovered_characters(label)
+        if missing:
+            names = ", ".join(
+                f"{ch} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing
+            )
+            warnings.append(
+                f"{where}: {label!r} — the figure fonts have no glyph for {names}: it shows as "
+                "an empty box in the PNG figures the DOCX uses"
+            )
+    return warnings
+
+
 class _Steps:
     """Numbered progress lines: "build [2/6] compute: …"."""
 
@@ -162,10 +215,15 @@ class _Steps:
 
 
 def swap_in(new: Path, target: Path) -> None:
-    """Replace the folder ``target`` by the folder ``new`` (same file system) with two renames;
-    the previous folder is deleted only once the new one is in place."""
-    old = new.parent / f".{target.name}-old-{os.getpid()}"
+    """Replace the folder ``target`` by the folder ``new`` (same file system) in one atomic
+    exchange (:func:`analysis.outputs.exchange`), so ``target`` never goes missing; where the
+    system cannot exchange, with two renames. The previous folder is deleted only once the new
+    one is in place."""
     apply_umask(new)  # mkdtemp/mkstemp made it private: readable by others as the umask allows
+    if target.exists() and exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # now the previous outputs
+        return
+    old = new.parent / f".{target.name}-old-{os.getpid()}"
     if target.exists():
         os.replace(target, old)
     os.replace(new, target)

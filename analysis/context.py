@@ -136,6 +136,8 @@ def _terms(results: dict) -> dict:
         primary = next((o for o in results["outcomes"] if o["primary"]), results["outcomes"][0])
         terms["primary_concept"] = text.lower_first(primary["label"])
     return terms
+
+
 def _follow_up_by_outcome(results: dict) -> dict:
     """Outcome id -> [shortest, longest] follow-up (weeks) of its trials ([weeks] when all
     are equal), or None."""

@@ -28,7 +28,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
-            where += f", row {self.row}"
+            where += f", {'line' if self.file.endswith('.bib') else 'row'} {self.row}"
         if self.column is not None:
             name = "key" if self.file.endswith((".yml", ".yaml")) else "column"
             where += f", {name} '{self.column}'"
@@ -42,7 +42,7 @@ class Problem:
 def _show(value: object) -> str:
     """A value as the user typed it: text quoted, whole floats without ".0"."""
     if isinstance(value, str):
-        return repr(value)
+        return repr(value if len(value) <= 80 else value[:80] + "…")
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

@@ -131,10 +131,9 @@ def read_meta_csv(path: str | Path, measure: str, keep: tuple[str, ...] | None =
 
     ``keep`` names the extra columns to keep as text (default: all of them)."""
     file = str(path)
-    try:
-        reader = CsvRows(Path(path), source=file)
-    except FileNotFoundError:
-        raise DataError(Problem(file, None, None, None, "an existing CSV file")) from None
+    if not Path(path).exists():
+        raise DataError(Problem(file, None, None, None, "an existing CSV file"))
+    reader = CsvRows(Path(path), source=file)  # a folder, no permission...: DataError naming it
     with reader:
         header = reader.header_table()
         problems = validation.Problems()

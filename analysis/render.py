@@ -21,6 +21,7 @@ wrote (``QUARTO_PROJECT_OUTPUT_FILES``) are printed to PDF next to themselves.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -33,6 +34,7 @@ import yaml
 
 from analysis import cli_options, paths
 from analysis.errors import AnalysisError
+from analysis.outputs import exclusive
 from analysis.progress import timed
 
 OUTPUT_NAME = "manuscript"
@@ -54,11 +56,16 @@ def read_text(path: Path, what: str) -> str:
 
 
 def parse_yaml(text: str, where: str):
-    """YAML text, or an AnalysisError naming ``where`` it came from."""
+    """YAML text (the project's one safe loader), or an AnalysisError naming ``where`` it came
+    from, its line and the reason."""
+    from analysis import safe_yaml
+
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise AnalysisError(f"{where} is not valid YAML: {error}") from error
+        return safe_yaml.load_yaml(text)
+    except (yaml.YAMLError, safe_yaml.YamlLimitError) as error:
+        raise AnalysisError(
+            f"{where} is not YAML the builder accepts: {safe_yaml.describe_error(error)}"
+        ) from None
 
 
 def split_front_matter(text: str, where: str = "the front matter") -> tuple[dict, str]:
@@ -158,6 +165,22 @@ def pandoc_metadata(meta: dict, source_dir: Path, to: str) -> dict:
     return out
 
 
+#: the span of the timestamps :func:`source_date_epoch` derives: 2000-01-01 plus up to 25 years
+_EPOCH_START, _EPOCH_SPAN = 946_684_800, 25 * 365 * 86_400
+
+
+def source_date_epoch(markdown: str) -> str:
+    """The ``SOURCE_DATE_EPOCH`` pandoc stamps into the DOCX (``docProps/core.xml`` and the zip
+    entries' times), so that the same sources give a byte-identical file: the caller's own
+    ``SOURCE_DATE_EPOCH`` if set (reproducible-builds.org), otherwise a time derived from the
+    SHA-256 of the resolved Markdown (no paths: the same on every clone) — it changes only
+    when the text does."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return os.environ["SOURCE_DATE_EPOCH"]
+    digest = hashlib.sha256(markdown.encode("utf-8")).digest()
+    return str(_EPOCH_START + int.from_bytes(digest[:8], "big") % _EPOCH_SPAN)
+
+
 def run_pandoc(
     markdown: str,
     meta: dict,
@@ -186,9 +209,16 @@ def run_pandoc(
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as fh:
         yaml.safe_dump(meta, fh, allow_unicode=True)
         args.append(f"--metadata-file={fh.name}")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": source_date_epoch(markdown)}
     try:
         done = subprocess.run(
-            args, input=markdown, text=True, capture_output=True, cwd=resource_dir, check=False
+            args,
+            input=markdown,
+            text=True,
+            capture_output=True,
+            cwd=resource_dir,
+            check=False,
+            env=env,
         )
     finally:
         os.unlink(fh.name)
@@ -230,14 +260,68 @@ def visible_text(html: str) -> str:
     return html_lib.unescape(re.sub(r"<[^>]+>", "", html))
 
 
-def check_rendered(html: str, what: str = "the rendered manuscript") -> None:
+def check_rendered(
+    html: str, what: str = "the rendered manuscript", data_texts: tuple[str, ...] = ()
+) -> None:
     """Raise if any unresolved shortcode, template tag, cross-reference or citation remains in
-    the visible text of ``html``."""
-    check_text(visible_text(html), what)
+    the visible text of ``html`` outside the ``data_texts`` (:func:`data_texts`)."""
+    check_text(visible_text(html), what, data_texts)
 
 
-def check_text(text: str, what: str) -> None:
-    """Raise if ``text`` (what a reader sees of ``what``) holds any of :data:`UNRENDERED`."""
+#: typography pandoc's ``smart`` extension makes of plain punctuation, undone before comparing
+_PLAIN = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "--",
+        "\u2014": "---",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.translate(_PLAIN).split())
+
+
+def data_texts(source: Path) -> tuple[str, ...]:
+    """The data's own text that holds one of :data:`UNRENDERED` (an email ``jane@fig-lab.org``,
+    a title with ``{{``): every string of the ``results.json`` files in the folders beside
+    ``source`` (``report/_generated/``). The build prints them escaped, so they are literal
+    text, and the leftover check skips them: it looks only at what our templates and the
+    manuscript's sources produce."""
+    import json
+
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            if any(token in value for token in UNRENDERED):
+                found.add(_normalised(value))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for results in sorted(source.parent.glob("*/results.json")):
+        try:
+            walk(json.loads(results.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue  # no usable results: nothing is exempt
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def check_text(text: str, what: str, data_texts: tuple[str, ...] = ()) -> None:
+    """Raise if ``text`` (what a reader sees of ``what``) holds any of :data:`UNRENDERED`
+    outside the literal ``data_texts``."""
+    text = _normalised(text)
+    for literal in data_texts:
+        text = text.replace(literal, " ")
     left = sorted({token for token in UNRENDERED if token in text})
     if left:
         where = text.find(left[0])
@@ -261,12 +345,12 @@ def convert(markdown: str, meta: dict, source: Path, to: str, target: Path) -> N
     run_pandoc(markdown, pandoc_metadata(meta, base, to), to, target, base, filters)
 
 
-def render_docx(markdown: str, meta: dict, source: Path, docx_file: Path) -> float:
-    """Convert the resolved Markdown to ``docx_file`` and check its text; returns the time
-    taken (s)."""
+def render_docx(markdown: str, meta: dict, source: Path, docx_file: Path, data_texts=()) -> float:
+    """Convert the resolved Markdown to ``docx_file`` and check its text (the data's own
+    ``data_texts`` exempt); returns the time taken (s)."""
     started = time.perf_counter()
     convert(markdown, meta, source, "docx", docx_file)
-    check_text(docx_text(docx_file), "the rendered DOCX manuscript")
+    check_text(docx_text(docx_file), "the rendered DOCX manuscript", data_texts)
     return time.perf_counter() - started
 
 
@@ -279,7 +363,13 @@ def render(
     """Render ``source`` into ``out_dir`` as ``manuscript.{html,pdf,docx}``; returns the files."""
     meta, markdown = load_source(source)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive(out_dir / ".render.lock", [".render-*"], "render"):
+        return _render(source, meta, markdown, out_dir, formats, log)
+
+
+def _render(source, meta, markdown, out_dir, formats, log) -> list[Path]:
     written = []
+    exempt = data_texts(source)
     with (
         tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp,
         ThreadPoolExecutor(max_workers=1) as background,
@@ -289,14 +379,16 @@ def render(
         # pandoc is a process of its own: the DOCX is made on another core while the HTML is
         # converted and weasyprint prints the PDF (the thread only waits for pandoc)
         docx = (
-            background.submit(render_docx, markdown, meta, source, tmp / f"{OUTPUT_NAME}.docx")
+            background.submit(
+                render_docx, markdown, meta, source, tmp / f"{OUTPUT_NAME}.docx", exempt
+            )
             if "docx" in formats
             else None
         )
         if "html" in formats or "pdf" in formats:
             with timed("render: HTML (pandoc, self-contained)", log):
                 convert(markdown, meta, source, "html", html_file)
-                check_rendered(html_file.read_text(encoding="utf-8"))
+                check_rendered(html_file.read_text(encoding="utf-8"), data_texts=exempt)
         if "pdf" in formats:
             with timed("render: PDF (weasyprint, print stylesheet)", log):
                 print_pdf(html_file, tmp / f"{OUTPUT_NAME}.pdf")
@@ -318,7 +410,10 @@ def quarto_post_render(log=print) -> list[Path]:
     written = []
     for html_file in html_files:
         html_file = html_file if html_file.is_absolute() else paths.ROOT / html_file
-        check_rendered(read_text(html_file, "HTML file listed in QUARTO_PROJECT_OUTPUT_FILES"))
+        check_rendered(
+            read_text(html_file, "HTML file listed in QUARTO_PROJECT_OUTPUT_FILES"),
+            data_texts=data_texts(paths.MANUSCRIPT_SOURCE),
+        )
         pdf = html_file.with_suffix(".pdf")
         with tempfile.TemporaryDirectory(dir=pdf.parent, prefix=".render-") as tmp:
             partial = Path(tmp) / pdf.name

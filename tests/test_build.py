@@ -341,7 +341,8 @@ def test_cli_reports_a_template_error_and_keeps_the_outputs(
     assert code == 2 and "Traceback" not in err
     assert "template results.md.j2, line 5 failed: TypeError" in err
     assert snapshot_dir(out) == before
-    assert [p.name for p in out.parent.iterdir()] == ["_generated"]
+    # the build's lock file stays (an flock dies with its process: analysis/outputs.py)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["._generated.lock", "_generated"]
 
 
 def test_common_events_count_the_trials_and_skip_events_that_never_occurred():
@@ -432,7 +433,7 @@ def test_a_failed_build_leaves_the_previous_outputs_untouched(manuscript_build, 
     with pytest.raises(DataError, match=r"outcomes\.csv, row 2"):
         build(data_dir, out, log=lambda _: None)
     assert snapshot_dir(out) == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == ["._generated.lock"]
 
 
 def text_for(tmp_path: Path, edit) -> tuple[dict, dict[str, str]]:

@@ -254,7 +254,11 @@ def test_a_failed_render_leaves_the_previous_manuscript(tmp_path):
     with pytest.raises(AnalysisError):
         render(good, tmp_path / "out", formats=("html",), log=lambda _: None)
     assert html.read_bytes() == before
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["manuscript.html"]
+    # no temporaries; the render's lock file stays (an flock dies with its process)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".render.lock",
+        "manuscript.html",
+    ]
 
 
 def test_quarto_post_render_prints_each_html_to_pdf(tmp_path, monkeypatch):

@@ -31,7 +31,7 @@ STAMP = VENV / ".installed"
 PYPROJECT = ROOT / "pyproject.toml"
 MINIMUM_PYTHON = (3, 11)
 #: Debian packages the renderer needs at run time: Pango for weasyprint, one font family for text
-#: and figures (DejaVu), fontconfig to find it
+#: and figures (DejaVu, with Droid Sans Fallback for CJK labels), fontconfig to find them
 DEB_PACKAGES = (
     "libpango-1.0-0",
     "libpangoft2-1.0-0",
@@ -39,6 +39,7 @@ DEB_PACKAGES = (
     "fontconfig",
     "fonts-dejavu-core",
     "fonts-dejavu-extra",
+    "fonts-droid-fallback",  # CJK glyphs for the figures (7 MB; Noto CJK would be 91 MB)
 )
 MODES = ("sysdeps", "venv", "pre-render", "post-render")
 

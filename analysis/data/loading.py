@@ -13,9 +13,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
 from analysis.bibliography import read_items as bibtex_items
+from analysis.bibliography import syntax_errors as bibtex_syntax_errors
 from analysis.data import conversions
 from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import (
@@ -23,12 +22,17 @@ from analysis.data.reading import (
     Table,
     find_workbook,
     normalise_header,
+    read_bytes,
     read_table,
+    read_yaml,
     sheet_names,
 )
 from analysis.data.schema import (
     CITEKEY_PATTERN,
+    GRADE_KEYS,
+    PRISMA_KEYS,
     PROCESS_STEPS,
+    REVIEW_KEYS,
     AdverseEvent,
     AnalysisSettings,
     ArmData,
@@ -51,11 +55,13 @@ from analysis.data.schema import (
 from analysis.data.validation import (
     MISSING,
     REVIEW_FILE,
+    YEAR_RANGE,
     Cells,
     Problems,
     arm_size,
     check_analysis_columns,
     check_completeness,
+    check_keys,
     events,
     rob2_overall,
     standard_deviation,
@@ -192,20 +198,15 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
 
 # -- YAML ---------------------------------------------------------------------------------
 def _load_yaml(path: Path, problems: Problems):
-    if not path.exists():
+    """The mapping in a YAML file (safe loader, duplicate keys refused), or None after
+    recording the problem."""
+    if not path.exists() and not path.is_symlink():
         problems.error(path.name, None, None, None, "the file to exist in the data folder")
         return None
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problems.error(
-            path.name, None, None, str(getattr(error, "problem", error)), "valid YAML" + where
-        )
-        return None
-    except UnicodeDecodeError:
-        problems.error(path.name, None, None, None, "UTF-8 text")
+        content = read_yaml(path)
+    except DataError as error:
+        problems.extend(error)
         return None
     if content is None:
         return {}
@@ -313,6 +314,7 @@ class _ReviewYml:
         content = _load_yaml(path, problems)
         self.loaded = content is not None
         content = content or {}
+        check_keys(content, REVIEW_KEYS, path.name, problems)
         f = _Fields(path.name, problems)
         self.title = f.text(content, "title", "title", required=self.loaded) or ""
         self.short_title = f.text(content, "short_title", "short_title", False) or self.title
@@ -641,7 +643,7 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
         elif citation is not None and bib_keys is not None and citation not in bib_keys:
             cells.bad(row, "citation", f"a citation key defined in {BIB_FILE}")
         fields = {
-            "year": cells.integer(row, "year", minimum=1900),
+            "year": cells.integer(row, "year", minimum=YEAR_RANGE[0], maximum=YEAR_RANGE[1]),
             "n1": cells.integer(row, "n1", minimum=2),
             "n2": cells.integer(row, "n2", minimum=2),
             "label": cells.text(row, "label"),
@@ -955,6 +957,7 @@ def _prisma(path: Path, n_studies: int | None, problems: Problems) -> Prisma | N
         return None
     f = _Fields(path.name, problems)
     before = len(problems.errors)
+    check_keys(content, PRISMA_KEYS, path.name, problems)
     ident = f.mapping(content, "identification", "identification")
     screening = f.mapping(content, "screening", "screening")
     retrieval = f.mapping(content, "retrieval", "retrieval")
@@ -1021,6 +1024,7 @@ def _grade(path: Path, specs: dict, have_specs: bool, problems: Problems) -> lis
     content = _load_yaml(path, problems)
     if content is None:
         return []
+    check_keys(content, GRADE_KEYS, path.name, problems)
     f = _Fields(path.name, problems)
     judgments = []
     for oid, domains in f.mapping(content, "outcomes", "outcomes", required=False).items():
@@ -1052,7 +1056,10 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
         problems.error(path.name, None, None, None, "the file to exist in the data folder")
         return None
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_bytes(path).decode("utf-8-sig")
+    except DataError as error:
+        problems.extend(error)
+        return None
     except UnicodeDecodeError:
         problems.error(path.name, None, None, None, "UTF-8 text")
         return None
@@ -1060,6 +1067,11 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
     for item in bibtex_items(text):  # the one BibTeX reader (analysis/bibliography.py)
         if not item.is_entry:
             continue
+        lines = text.splitlines()
+        for line, expected in bibtex_syntax_errors(item):
+            problems.error(
+                path.name, line, None, lines[min(line, len(lines)) - 1].strip(), expected
+            )
         if item.key in keys:
             line = item.line
             problems.error(path.name, None, None, item.key, f"a unique citation key (line {line})")

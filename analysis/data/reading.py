@@ -8,11 +8,14 @@ header names are normalised (trimmed, lower case, spaces to underscores).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis import safe_yaml
 from analysis.errors import DataError, Problem
 
 #: tables that may come from a CSV file or from a workbook sheet of the same name
@@ -86,11 +89,96 @@ def read_table(data_dir: Path, name: str, workbook: Path | None = None) -> Table
     raise DataError(Problem(f"{name}.csv", None, None, None, f"the table {where}"))
 
 
+#: the largest CSV field: Python's csv module refuses longer ones (``_csv.Error``)
+MAX_FIELD_CHARS = csv.field_size_limit()
+
+
+def _os_problem(source: str, error: OSError) -> Problem:
+    if isinstance(error, IsADirectoryError):
+        return Problem(source, None, None, "a folder", "a file")
+    if isinstance(error, PermissionError):
+        return Problem(source, None, None, "permission denied", "a file this user may read")
+    if isinstance(error, FileNotFoundError):
+        return Problem(source, None, None, None, "the file to exist")
+    return Problem(source, None, None, error.strerror or type(error).__name__, "a readable file")
+
+
+@contextlib.contextmanager
+def file_errors(source: str):
+    """Turn the file-system and format errors of reading one file into a DataError naming
+    ``source``: a folder where the file should be, no permission, a corrupt workbook, a CSV
+    field longer than :data:`MAX_FIELD_CHARS` characters."""
+    try:
+        yield
+    except DataError:
+        raise
+    except OSError as error:
+        raise DataError(_os_problem(source, error)) from None
+    except zipfile.BadZipFile:
+        raise DataError(
+            Problem(
+                source,
+                None,
+                None,
+                None,
+                "an .xlsx workbook (the file is damaged or is "
+                "not a workbook: save it again from the spreadsheet program)",
+            )
+        ) from None
+    except csv.Error as error:
+        raise DataError(
+            Problem(
+                source,
+                None,
+                None,
+                None,
+                f"CSV cells of at most {MAX_FIELD_CHARS:,} characters ({error})",
+            )
+        ) from None
+
+
+def read_bytes(path: Path, source: str | None = None) -> bytes:
+    """The bytes of ``path``, or a DataError naming the file (``source``, default its name)."""
+    with file_errors(source or path.name):
+        return Path(path).read_bytes()
+
+
+def read_yaml(path: Path, source: str | None = None):
+    """One YAML file through the project's one safe loader (:mod:`analysis.safe_yaml`), or a
+    DataError naming the file, the line and the reason (never the value)."""
+    import yaml
+
+    source = source or path.name
+    with file_errors(source):
+        if Path(path).stat().st_size > safe_yaml.MAX_BYTES:
+            raise DataError(
+                Problem(source, None, None, None, f"at most {safe_yaml.MAX_BYTES:,} bytes")
+            )
+    raw = read_bytes(path, source)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise DataError(Problem(source, line, None, None, "UTF-8 text")) from None
+    try:
+        return safe_yaml.load_yaml(text)
+    except (yaml.YAMLError, safe_yaml.YamlLimitError) as error:
+        raise DataError(
+            Problem(
+                source,
+                None,
+                None,
+                None,
+                "YAML the builder accepts: " + safe_yaml.describe_error(error),
+            )
+        ) from None
+
+
 def check_text_file(path: Path, source: str | None = None) -> None:
     """Raise :class:`DataError` unless ``path`` is UTF-8 text (BOM allowed) without NUL bytes;
     the message names the file (``source``, default its name) and the line of the bad byte."""
     source = source or path.name
-    raw = path.read_bytes()
+    raw = read_bytes(path, source)
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise DataError(
@@ -138,7 +226,8 @@ class CsvRows:
         self.path = Path(path)
         self.source = source or self.path.name
         check_text_file(self.path, self.source)
-        self._handle = self.path.open(newline="", encoding="utf-8-sig")
+        with file_errors(self.source):
+            self._handle = self.path.open(newline="", encoding="utf-8-sig")
         header_line = next((line for line in self._handle if line.strip()), "")
         delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
         self.decimal_comma = delimiter == ";"
@@ -146,13 +235,16 @@ class CsvRows:
         self._records = _records(csv.reader(self._handle, delimiter=delimiter))
         self.problems: list[Problem] = []
         try:
-            self.columns = _header(self.source, self._records, self.problems)
+            with file_errors(self.source):
+                self.columns = _header(self.source, self._records, self.problems)
         except DataError:
             self._handle.close()
             raise
 
     def __iter__(self):
-        return (_row(self.source, self.columns, n, c, self.problems) for n, c in self._records)
+        with file_errors(self.source):
+            for number, cells in self._records:
+                yield _row(self.source, self.columns, number, cells, self.problems)
 
     def raise_problems(self) -> None:
         if self.problems:
@@ -176,10 +268,19 @@ def read_csv(path: Path) -> Table:
     return Table(reader.source, path, reader.columns, rows, reader.decimal_comma)
 
 
-def sheet_names(workbook: Path) -> tuple[str, ...]:
+def _open_workbook(workbook: Path):
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    book = openpyxl.load_workbook(workbook, read_only=True, data_only=True)
+    with file_errors(workbook.name):
+        try:
+            return openpyxl.load_workbook(workbook, read_only=True, data_only=True)
+        except (KeyError, ValueError, InvalidFileException):
+            raise zipfile.BadZipFile from None
+
+
+def sheet_names(workbook: Path) -> tuple[str, ...]:
+    book = _open_workbook(workbook)
     try:
         return tuple(book.sheetnames)
     finally:
@@ -200,14 +301,13 @@ def _cell_text(value) -> str:
 
 def read_sheet(workbook: Path, sheet: str) -> Table:
     """Read one sheet of an ``.xlsx`` workbook (values, not formulas)."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(workbook, read_only=True, data_only=True)
+    book = _open_workbook(workbook)
     try:
-        records = [
-            (number, [_cell_text(v) for v in values])
-            for number, values in enumerate(book[sheet].iter_rows(values_only=True), start=1)
-        ]
+        with file_errors(workbook.name):
+            records = [
+                (number, [_cell_text(v) for v in values])
+                for number, values in enumerate(book[sheet].iter_rows(values_only=True), 1)
+            ]
     finally:
         book.close()
     return _table(f"{workbook.name}, sheet '{sheet}'", workbook, records, decimal_comma=False)

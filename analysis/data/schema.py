@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.errors import Problem
-from analysis.vocabulary import BINARY_MEASURES
+from analysis.vocabulary import BINARY_MEASURES, VOCABULARY_KEYS
 
 #: a BibTeX key as it may follow ``@`` in a pandoc citation (studies.csv ``citation``)
 CITEKEY_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?<>~/-]*$")
@@ -634,3 +634,87 @@ class Review:
             "conversions": [c.to_dict() for c in self.conversions],
             "warnings": [str(w) for w in self.warnings],
         }
+
+
+# -- the keys of the YAML files -----------------------------------------------------------
+#: A YAML file's keys: a dict maps each allowed key to the schema of its value, ``[schema]`` is
+#: a list of such items, ``NAMED`` a mapping whose keys the reviewer names (databases, outcome
+#: ids, exclusion reasons) with values of the given schema, ``None`` any plain value.
+NAMED = "named"
+_AUTHOR_KEYS = {
+    "name": None,
+    "affiliations": None,
+    "email": None,
+    "orcid": None,
+    "corresponding": None,
+    "roles": None,
+}
+_PROCESS_STEP_KEYS = {"reviewers": None, "independent": None, "disagreements": None}
+REVIEW_KEYS = {
+    "title": None,
+    "short_title": None,
+    "language": None,
+    "example": {"synthetic_data": None, "illustrative": None},
+    "vocabulary": dict.fromkeys(VOCABULARY_KEYS),
+    "characteristics": [{"column": None, "label": None, "unit": None, "summary": None}],
+    "authors": [_AUTHOR_KEYS],
+    "keywords": None,
+    "registration": None,
+    "protocol": None,
+    "funding": None,
+    "process": {step: _PROCESS_STEP_KEYS for step in PROCESS_STEPS},
+    "search": {k: None for k in ("databases", "date_from", "date_to", "last_search", "strategy")},
+    "eligibility": {
+        k: None for k in ("population", "intervention", "comparator", "outcomes", "study_design")
+    },
+    "analysis": {
+        k: None
+        for k in (
+            "model",
+            "method",
+            "tau2_method",
+            "ci_method",
+            "prediction_interval",
+            "level",
+            "alpha",
+            "subgroups",
+            "moderators",
+            "sensitivity",
+        )
+    },
+    "outcomes": [
+        dict.fromkeys(
+            (
+                "id",
+                "label",
+                "definition",
+                "measure",
+                "method",
+                "primary",
+                "lower_is_better",
+                "unit",
+                "nonnegative",
+            )
+        )
+    ],
+}
+_COUNTS = (NAMED, None)
+PRISMA_KEYS = {
+    "identification": {
+        "databases": _COUNTS,
+        "registers": _COUNTS,
+        "removed_before_screening": _COUNTS,
+    },
+    "screening": {"screened": None, "excluded": None},
+    "retrieval": {"sought": None, "not_retrieved": None},
+    "eligibility": {"assessed": None, "excluded": _COUNTS},
+    "included": {"studies": None, "reports": None},
+    "other_methods": {
+        "identified": _COUNTS,
+        "sought": None,
+        "not_retrieved": None,
+        "assessed": None,
+        "excluded": _COUNTS,
+    },
+}
+GRADE_KEYS = {"outcomes": (NAMED, (NAMED, {"downgrade": None, "reason": None}))}

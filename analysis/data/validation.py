@@ -8,6 +8,7 @@ would otherwise check by hand; each names its published basis.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import statistics
@@ -37,6 +38,13 @@ ROB_SPELLINGS = {
     "high risk of bias": "high",
     "h": "high",
 }
+#: plausibility limits of every number a table holds: larger magnitudes, and positive
+#: quantities (SDs, SEs, variances, doses) closer to 0, are typing or unit errors, and would
+#: overflow or underflow the statistics (1/vi, vi², a variance of 1e-320)
+MAX_MAGNITUDE = 1e12
+MIN_POSITIVE = 1e-10
+#: the years a trial may be dated
+YEAR_RANGE = (1900, 2100)
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -108,8 +116,14 @@ class Cells:
             self.bad(row, column, "a number" + (" (decimal point or comma)" if "," in raw else ""))
             return None
         value = float(text)
+        if not abs(value) <= MAX_MAGNITUDE:  # also refuses 1e999 (inf)
+            self.bad(row, column, f"a number between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}")
+            return None
         if positive and value <= 0:
             self.bad(row, column, "a number greater than 0")
+            return None
+        if positive and value < MIN_POSITIVE:
+            self.bad(row, column, f"a number of at least {MIN_POSITIVE:g} (check the unit)")
             return None
         if minimum is not None and value < minimum:
             self.bad(row, column, f"a number of at least {minimum:g}")
@@ -117,7 +131,12 @@ class Cells:
         return value
 
     def integer(
-        self, row: Row, column: str, required: bool = True, minimum: int | None = None
+        self,
+        row: Row,
+        column: str,
+        required: bool = True,
+        minimum: int | None = None,
+        maximum: int | None = None,
     ) -> int | None:
         value = self.number(row, column, required=required)
         if value is None:
@@ -127,6 +146,9 @@ class Cells:
             return None
         if minimum is not None and value < minimum:
             self.bad(row, column, f"a whole number of at least {minimum}")
+            return None
+        if maximum is not None and value > maximum:
+            self.bad(row, column, f"a whole number from {minimum} to {maximum}")
             return None
         return int(value)
 
@@ -321,3 +343,29 @@ def warn_change_scores(outcome_data, specs, table, problems: Problems) -> None:
                     f"final values as in the other rows of '{oid}': change from baseline and "
                     "final values should not be mixed in an SMD (Cochrane Handbook 10.5.2)",
                 )
+
+
+# -- the keys of a YAML file ---------------------------------------------------------------
+def check_keys(content, keys, file: str, problems: Problems, path: str = "") -> None:
+    """Record every key of ``content`` that ``keys`` (a schema of
+    :mod:`analysis.data.schema`: ``REVIEW_KEYS``...) does not allow, at every level, naming
+    the key path, the file and the nearest allowed key ("did you mean tau2_method?")."""
+    if isinstance(keys, list):
+        for i, item in enumerate(content if isinstance(content, list) else [], start=1):
+            check_keys(item, keys[0], file, problems, f"{path}[{i}]")
+        return
+    if isinstance(keys, tuple):  # (NAMED, schema of each value)
+        if isinstance(content, dict):
+            for name, value in content.items():
+                check_keys(value, keys[1], file, problems, f"{path}.{name}")
+        return
+    if not isinstance(keys, dict) or not isinstance(content, dict):
+        return
+    for key, value in content.items():
+        where = f"{path}.{key}" if path else str(key)
+        if key in keys:
+            check_keys(value, keys[key], file, problems, where)
+            continue
+        near = difflib.get_close_matches(str(key), list(keys), n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        problems.error(file, None, where, str(key), "a known key: one of " + ", ".join(keys) + hint)

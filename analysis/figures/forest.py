@@ -358,10 +358,13 @@ class Columns:
     rob_x0: float
 
 
-def _fit_columns(rows, arm_cols, headers, width, show_rob, size) -> Columns | None:
+def _fit_columns(
+    rows, arm_cols, headers, width, show_rob, size, break_words: bool = False
+) -> Columns | None:
     """Measure every column at font ``size``; the plot takes what is left. ``None`` if the plot
-    would be narrower than its minimum, or the label column narrower than its minimum or than
-    the longest word of a label."""
+    would be narrower than its minimum, or the label column narrower than its minimum or (unless
+    ``break_words``: a long word is then hyphenated across lines by ``wrap_text``) than the
+    longest word of a label."""
 
     def col_width(key, header):
         cells = [
@@ -395,6 +398,8 @@ def _fit_columns(rows, arm_cols, headers, width, show_rob, size) -> Columns | No
         for word in line.split(" ")
     )
     label_room = width - fixed - min_plot
+    if break_words:
+        longest_word = 0.0
     if label_room < min(label_need, max(MIN_LABEL_MM, longest_word)):
         return None  # labels would have to break inside words
     label_w = min(label_need, label_room, 0.4 * width) + COL_GAP_MM
@@ -490,7 +495,11 @@ def forest_plot(
         cols = _fit_columns(rows, arm_cols, headers, width, show_rob, size)
         if cols is not None:
             break
-    else:
+    else:  # a long word in a label ("Castellanos-Fernández-Villanueva 2016"): hyphenate it
+        cols = _fit_columns(
+            rows, arm_cols, headers, width, show_rob, TABLE_SIZES[-1], break_words=True
+        )
+    if cols is None:
         raise ValueError(
             f"outcome {outcome.get('id')!r}: the forest plot's columns do not fit "
             f"{width:.0f} mm; give a wider 'width_mm'"

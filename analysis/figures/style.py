@@ -24,6 +24,9 @@ from matplotlib.ft2font import LoadFlags
 from analysis import vocabulary
 
 FONT_FAMILY = "DejaVu Sans"
+#: fonts matplotlib falls back to, glyph by glyph, for characters DejaVu lacks (CJK: Debian
+#: ``fonts-droid-fallback``, 7 MB, in tools/setup_env.py); see :func:`uncovered_characters`
+FALLBACK_FONTS = ("Droid Sans Fallback",)
 FONT_SIZE = 7.0
 SMALL_SIZE = 6.0
 TITLE_SIZE = 7.5
@@ -66,8 +69,8 @@ ROB_DOMAIN_NAMES = {
 }
 
 RC_PARAMS = {
-    "font.family": "sans-serif",
-    "font.sans-serif": [FONT_FAMILY],
+    "font.family": [FONT_FAMILY, *FALLBACK_FONTS],  # per-glyph fallback (matplotlib >= 3.6)
+    "font.sans-serif": [FONT_FAMILY, *FALLBACK_FONTS],
     "font.size": FONT_SIZE,
     "mathtext.fontset": "dejavusans",
     "axes.linewidth": 0.6,
@@ -162,3 +165,23 @@ def wrap_text(text: str, width_mm: float, size: float = FONT_SIZE, weight: str =
                 current = current[cut:]
         lines.append(current)
     return lines
+
+
+@lru_cache(maxsize=1)
+def _covered_code_points() -> frozenset[int]:
+    """Code points the figure font and the installed fallback fonts have glyphs for."""
+    covered: set[int] = set()
+    for family in (FONT_FAMILY, *FALLBACK_FONTS):
+        try:
+            path = findfont(FontProperties(family=family), fallback_to_default=False)
+        except ValueError:
+            continue  # that fallback font is not installed
+        covered |= set(get_font(path).get_charmap())
+    return frozenset(covered)
+
+
+def uncovered_characters(text: str) -> list[str]:
+    """The characters of ``text`` that no figure font can draw (they would show as empty boxes
+    in the PNG figures), e.g. emoji, or CJK without ``fonts-droid-fallback``."""
+    covered = _covered_code_points()
+    return sorted({ch for ch in str(text) if not ch.isspace() and ord(ch) not in covered})

@@ -23,6 +23,26 @@ from analysis.stats.linear_model import WeightedFit, typical_within_variance, we
 from analysis.stats.tau2 import estimate_tau2, log_likelihood
 from analysis.vocabulary import CI_METHODS, RATIO_MEASURES, RMA_METHODS
 
+#: the magnitudes the engine computes with: beyond them 1/vi, yi²/vi or (vi + tau²)² overflow
+#: or underflow double precision (a variance of 1e-320 makes Fisher scoring step by -inf)
+MAX_ABS_EFFECT = 1e100
+VARIANCE_RANGE = (1e-100, 1e100)
+
+
+def check_magnitudes(yi, vi) -> None:
+    """Raise AnalysisError (with the reason) for effect sizes or sampling variances outside
+    :data:`MAX_ABS_EFFECT` and :data:`VARIANCE_RANGE`."""
+    low, high = VARIANCE_RANGE
+    if np.any(np.abs(yi) > MAX_ABS_EFFECT):
+        raise AnalysisError(
+            f"an effect size beyond ±{MAX_ABS_EFFECT:g} cannot be pooled in double precision"
+        )
+    if np.any(vi < low) or np.any(vi > high):
+        raise AnalysisError(
+            f"a sampling variance outside {low:g} to {high:g} cannot be pooled in double "
+            "precision (check the SDs and units)"
+        )
+
 
 def check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     """Options are checked where they enter, against the declared allowed values."""
@@ -152,6 +172,7 @@ def rma(
         raise AnalysisError("every study needs a finite effect size and sampling variance")
     if np.any(vi <= 0):
         raise AnalysisError("sampling variances must be positive")
+    check_magnitudes(yi, vi)
     notes: list[str] = []
     if k == 1:
         notes.append(

@@ -100,6 +100,11 @@ def _fisher_scoring(yi, vi, X, step, method: str) -> float:
     tau2 = hedges(yi, vi, X)
     for _ in range(MAX_ITERATIONS):
         adj = step(weighted_fit(yi, vi, X, tau2))
+        if not np.isfinite(adj):
+            raise AnalysisError(
+                f"the {method} estimator of tau² cannot be computed: a Fisher scoring step is "
+                "not finite (extreme sampling variances); try method DL or check the data"
+            )
         while tau2 + adj < 0:
             adj /= 2
             if abs(adj) < THRESHOLD:
@@ -264,5 +269,16 @@ ESTIMATORS = {
 
 
 def estimate_tau2(yi, vi, X, method: str) -> float:
-    """tau² by the named method (one of :data:`analysis.vocabulary.TAU2_METHODS`)."""
-    return ESTIMATORS[method](yi, vi, X)
+    """tau² by the named method (one of :data:`analysis.vocabulary.TAU2_METHODS`); arithmetic
+    that breaks down on extreme data is an AnalysisError with the reason, never a crash."""
+    try:
+        with np.errstate(all="ignore"):
+            tau2 = ESTIMATORS[method](yi, vi, X)
+    except (ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as error:
+        raise AnalysisError(
+            f"the {method} estimator of tau² cannot be computed on these data ({error}); "
+            "check for extreme or identical sampling variances"
+        ) from None
+    if not np.isfinite(tau2):
+        raise AnalysisError(f"the {method} estimator of tau² is not finite on these data")
+    return tau2
