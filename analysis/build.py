@@ -33,6 +33,7 @@ from analysis.context import text_context
 from analysis.errors import AnalysisError
 from analysis.filemodes import apply_umask
 from analysis.sections import write_sections
+from analysis.text import bind_numbers
 from analysis.template_env import load_terms, render_template, template_environment
 
 #: template (in templates/) -> generated Markdown part (in the output folder)
@@ -58,7 +59,7 @@ def render_parts(results: dict, figures: list[dict], env=None) -> dict[str, str]
     parts = {}
     for name, out in PARTS.items():
         rendered = render_template(env, name, context)
-        parts[out] = re.sub(r"\n{3,}", "\n\n", rendered).strip() + "\n"
+        parts[out] = bind_numbers(re.sub(r"\n{3,}", "\n\n", rendered).strip()) + "\n"
     return parts
 
 

@@ -85,7 +85,6 @@ DEFAULT_SETTINGS = {
 ROW_MM = 3.7
 COL_GAP_MM = 2.0
 GROUP_GAP_MM = 1.5
-TABLE_SIZES = (7.0, 6.5, 6.0)
 MARGIN_MM = 2.0
 MIN_PLOT_MM = 36.0
 MIN_LABEL_MM = 18.0
@@ -145,6 +144,15 @@ def _arm_columns(measure_kind: str, settings: dict):
     for arm, group in ((1, settings["experimental_label"]), (2, settings["control_label"])):
         out += [(f"{name}{arm}", header, group) for name, header in fields]
     return out
+
+
+def _arm_column_choices(arm_cols):
+    """The per-arm columns to try, fullest first: all of them, then the arm sizes (and events)
+    without means and SDs, then none. Text is never set below 7 pt to make room (it would be
+    illegible in print); the columns that do not fit are left out instead."""
+    counts = [c for c in arm_cols if c[0].startswith(("n", "events"))]
+    choices = [arm_cols, counts, []]
+    return [c for n, c in enumerate(choices) if c not in choices[:n]]
 
 
 def _data_kind(studies: list[dict]) -> str:
@@ -458,8 +466,9 @@ def forest_plot(
     ``rob``: the ``risk_of_bias`` list of results.json; when given, each study row carries its
     RoB 2 judgments for D1–D5 and overall. ``settings``: overrides of :data:`DEFAULT_SETTINGS`.
     ``subgroups``: one subgroup analysis (default: the outcome's ``subgroups``, if any).
-    The table is set at 7 pt, or at 6.5 or 6 pt when the columns would not leave the plot its
-    minimum width; long labels wrap.
+    The table is set at 7 pt; when the columns would not leave the plot its minimum width, the
+    arms' means and SDs (then the arm columns) are left out (:func:`_arm_column_choices`);
+    long labels wrap.
     """
     settings = {**DEFAULT_SETTINGS, **(settings or {})}
     measure, studies, pooled = outcome["measure"], outcome["studies"], outcome["pooled"]
@@ -486,8 +495,8 @@ def forest_plot(
             f"{method[:1].upper()}{method[1:]}, {level}% CI",
         ),
     }
-    for size in TABLE_SIZES:
-        cols = _fit_columns(rows, arm_cols, headers, width, show_rob, size)
+    for arm_cols in _arm_column_choices(arm_cols):
+        cols = _fit_columns(rows, arm_cols, headers, width, show_rob, FONT_SIZE)
         if cols is not None:
             break
     else:
@@ -495,7 +504,7 @@ def forest_plot(
             f"outcome {outcome.get('id')!r}: the forest plot's columns do not fit "
             f"{width:.0f} mm; give a wider 'width_mm'"
         )
-    size, small = cols.size, cols.size - 1
+    size, small = cols.size, max(cols.size - 1, SMALL_SIZE)
     line, small_line = line_height_mm(size, 1.15), line_height_mm(small, 1.3)
     row_mm = max(ROW_MM * size / FONT_SIZE, line + 0.5)
     # many studies: rows tighten (down to a line and a hair) so the plot stays within a page
@@ -618,7 +627,8 @@ def forest_plot(
                     style="italic" if r.kind == "note" else "normal",
                 )
             for key, text in r.cells.items():
-                put(cols.right[key], r.y, text, ha="right", bold=r.bold, gid=r.ids.get(key))
+                if key in cols.right:  # arm columns left out for want of room are not drawn
+                    put(cols.right[key], r.y, text, ha="right", bold=r.bold, gid=r.ids.get(key))
             if show_rob and r.rob:
                 for n, d in enumerate((*ROB_DOMAINS, "overall")):
                     judgment = r.rob.get(d)
