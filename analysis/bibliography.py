@@ -52,7 +52,12 @@ def read_items(text: str) -> list[BibItem]:
 #: field names reference managers write for a journal's abbreviated title (JabRef, BibDesk,
 #: Zotero's BibTeX export) that pandoc's citeproc does not read; it reads biblatex's
 #: ``shortjournal`` as CSL ``container-title-short``, which the Vancouver style prints
-JOURNAL_ABBREVIATION_FIELDS = ("journal-abbrev", "journalabbrev", "journal_abbrev", "abbrev_journal")
+JOURNAL_ABBREVIATION_FIELDS = (
+    "journal-abbrev",
+    "journalabbrev",
+    "journal_abbrev",
+    "abbrev_journal",
+)
 _ABBREVIATION_FIELD = re.compile(
     r"^([ \t]*)(?:" + "|".join(map(re.escape, JOURNAL_ABBREVIATION_FIELDS)) + r")(\s*=)",
     re.MULTILINE | re.IGNORECASE,

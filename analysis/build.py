@@ -33,8 +33,8 @@ from analysis.context import text_context
 from analysis.errors import AnalysisError
 from analysis.filemodes import apply_umask
 from analysis.sections import write_sections
-from analysis.text import bind_numbers
 from analysis.template_env import load_terms, render_template, template_environment
+from analysis.text import bind_numbers
 
 #: template (in templates/) -> generated Markdown part (in the output folder)
 PARTS = {

@@ -495,9 +495,10 @@ def forest_plot(
             f"{method[:1].upper()}{method[1:]}, {level}% CI",
         ),
     }
-    for arm_cols in _arm_column_choices(arm_cols):
-        cols = _fit_columns(rows, arm_cols, headers, width, show_rob, FONT_SIZE)
+    for shown in _arm_column_choices(arm_cols):
+        cols = _fit_columns(rows, shown, headers, width, show_rob, FONT_SIZE)
         if cols is not None:
+            arm_cols = shown
             break
     else:
         raise ValueError(
