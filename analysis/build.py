@@ -34,7 +34,8 @@ from analysis.errors import AnalysisError
 from analysis.filemodes import apply_umask
 from analysis.sections import write_sections
 from analysis.template_env import load_terms, render_template, template_environment
-from analysis.text import bind_numbers
+from analysis.text import bind_numbers, respell
+from analysis.vocabulary import LANGUAGES
 
 #: template (in templates/) -> generated Markdown part (in the output folder)
 PARTS = {
@@ -56,10 +57,11 @@ def render_parts(results: dict, figures: list[dict], env=None) -> dict[str, str]
     """Markdown part name -> text, every template rendered from results.json and the figures."""
     env = env or template_environment()
     context = text_context(results, figures)
+    language = results["review"].get("language", LANGUAGES[0])
     parts = {}
     for name, out in PARTS.items():
-        rendered = render_template(env, name, context)
-        parts[out] = bind_numbers(re.sub(r"\n{3,}", "\n\n", rendered).strip()) + "\n"
+        rendered = re.sub(r"\n{3,}", "\n\n", render_template(env, name, context)).strip()
+        parts[out] = bind_numbers(respell(rendered, language)) + "\n"
     return parts
 
 
@@ -68,7 +70,11 @@ def metadata_yaml(results: dict) -> str:
     import yaml
 
     review = results["review"]
-    meta = {"title": review["title"], "pagetitle": review["short_title"] or review["title"]}
+    meta = {
+        "title": review["title"],
+        "pagetitle": review["short_title"] or review["title"],
+        "lang": review.get("language", LANGUAGES[0]),
+    }
     return yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
 
 

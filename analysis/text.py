@@ -141,6 +141,40 @@ def bind_numbers(markdown: str) -> str:
     return _QUALIFIED.sub(lambda m: m.group(1) + NBSP, markdown)
 
 
+# --- spelling variant ---------------------------------------------------------------------
+
+
+def _variant_pattern(words) -> re.Pattern:
+    alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE)
+
+
+#: language -> (pattern of the other variant's words, their spelling in this language)
+_RESPELLING = {
+    language: (
+        _variant_pattern(pair[1 - index] for pair in vocabulary.SPELLING_VARIANTS),
+        {pair[1 - index]: pair[index] for pair in vocabulary.SPELLING_VARIANTS},
+    )
+    for index, language in enumerate(vocabulary.LANGUAGES)
+}
+
+
+def respell(markdown: str, language: str) -> str:
+    """``markdown`` with every word of the other spelling variant written in ``language``'s
+    (:data:`analysis.vocabulary.SPELLING_VARIANTS`): "randomized" → "randomised" for en-GB,
+    "Standardised" → "Standardized" for en-US (the first letter's case kept)."""
+    pattern, spelling = lookup(_RESPELLING, language, "language")
+
+    def replace(match: re.Match) -> str:
+        word = match.group(1)
+        respelt = spelling[word.lower()]
+        if word.isupper() and len(word) > 1:
+            return respelt.upper()
+        return capitalize_first(respelt) if word[:1].isupper() else respelt
+
+    return pattern.sub(replace, markdown)
+
+
 # --- words ---------------------------------------------------------------------------------
 
 _SMALL_NUMBERS = [
@@ -204,11 +238,14 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 
 
 def count(n: int, singular: str, plural_form: str | None = None, start: bool = False) -> str:
-    """A count with its noun. Mid-sentence: "9 trials"; at the start of a sentence the number
-    is spelled out and capitalised ("Nine trials"), since a sentence never begins with digits."""
+    """A count with its noun. Mid-sentence: "9 trials", but "one trial" (never "the 1 trial";
+    other counts stay digits, as the numbers beside them in the same sentence are); at the start
+    of a sentence the number is spelled out and capitalised ("Nine trials"), since a sentence
+    never begins with digits."""
     noun = plural(n, singular, plural_form)
-    if start:
-        return capitalize_first(f"{spell(n)} {noun}")
+    if start or int(n) == 1:
+        number = spell(n)
+        return capitalize_first(f"{number} {noun}") if start else f"{number} {noun}"
     return f"{fmt_int(n)} {noun}"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from analysis import vocabulary
 from analysis.bibliography import read_items as bibtex_items
 from analysis.data import conversions
 from analysis.data.prisma_flow import prisma_arithmetic
@@ -170,6 +171,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         bibliography_file=data_dir / BIB_FILE,
         input_files=tuple(inputs),
         warnings=tuple(problems.warnings),
+        language=settings.language,
     )
 
 
@@ -300,6 +302,9 @@ class _ReviewYml:
         self.title = f.text(content, "title", "title", required=self.loaded) or ""
         self.short_title = f.text(content, "short_title", "short_title", False) or self.title
         self.example = f.boolean(content, "example", "example", default=False)
+        self.language = f.choice(
+            content, "language", "language", vocabulary.LANGUAGES, default=vocabulary.LANGUAGES[0]
+        )
         self.authors = self._authors(content, f)
         self.keywords = f.strings(content, "keywords", "keywords")
         self.registration = f.text(content, "registration", "registration", required=False)

@@ -430,6 +430,9 @@ class Review:
     bibliography_file: Path
     input_files: tuple[Path, ...]
     warnings: tuple[Problem, ...] = ()
+    #: the spelling variant of the generated text and the document's ``lang`` (review.yml
+    #: ``language``, one of :data:`analysis.vocabulary.LANGUAGES`)
+    language: str = "en-GB"
 
     # -- look-ups -------------------------------------------------------------------------
     def study(self, study_id: str) -> Study:
@@ -479,6 +482,7 @@ class Review:
             "title": self.title,
             "short_title": self.short_title,
             "example": self.example,
+            "language": self.language,
             "authors": [a.to_dict() for a in self.authors],
             "keywords": list(self.keywords),
             "registration": self.registration,

@@ -43,10 +43,12 @@ from analysis.figures.cache import FigureCache, draw_cached, draw_job, run_paral
 from analysis.figures.forest import forest_caption, forest_plot
 from analysis.figures.funnel import funnel_caption, funnel_plot
 from analysis.figures.output import FORMATS, FigureFile, save_figure
-from analysis.figures.prisma import prisma_caption, prisma_flow
+from analysis.figures.prisma import PRISMA_CITES, prisma_caption, prisma_flow
 from analysis.figures.rob import rob_caption, rob_for_outcome, summary_plot, traffic_light_plot
 from analysis.figures.style import PNG_DPI
 from analysis.stats.small_study import MIN_STUDIES_FOR_FUNNEL
+from analysis.text import respell
+from analysis.vocabulary import LANGUAGES
 
 #: funnel plots only with at least this many studies: with fewer, asymmetry cannot be told
 #: from chance (Sterne et al. 2011, BMJ 343:d4002)
@@ -82,6 +84,7 @@ class FigureJob:
     kwargs: dict
     caption: str
     alt: str
+    cites: tuple[str, ...] = ()
 
     @property
     def inputs(self) -> dict:
@@ -121,17 +124,19 @@ def figure_jobs(
             "experimental_label": terms["intervention_arm"],
             "control_label": terms["comparator_arm"],
         }
+    language = review.get("language", LANGUAGES[0])
     settings = {
         "prediction_interval": analysis_settings.get("prediction_interval", True),
+        "language": language,
         **arm_labels,
         **(settings or {}),
     }
     rob = results.get("risk_of_bias") or []
     jobs: list[FigureJob] = []
 
-    def add(stem, draw, args, kwargs, caption_alt):
-        caption, alt = caption_alt
-        jobs.append(FigureJob(stem, draw, tuple(args), kwargs, caption + note, alt))
+    def add(stem, draw, args, kwargs, caption_alt, cites=()):
+        caption, alt = (respell(words, language) for words in caption_alt)
+        jobs.append(FigureJob(stem, draw, tuple(args), kwargs, caption + note, alt, cites))
 
     for outcome in results.get("outcomes") or []:
         if not outcome.get("studies") or not outcome.get("pooled"):
@@ -175,7 +180,7 @@ def figure_jobs(
             )
     if results.get("prisma"):
         prisma = results["prisma"]
-        add("prisma-flow", "prisma", [prisma], {}, prisma_caption(prisma))
+        add("prisma-flow", "prisma", [prisma], {}, prisma_caption(prisma), PRISMA_CITES)
     return jobs
 
 
@@ -216,6 +221,7 @@ def make_figures(
             alt=job.alt,
             width_mm=width,
             height_mm=height,
+            cites=job.cites,
         )
         for job, (width, height) in zip(jobs, sizes, strict=True)
     ]

@@ -68,7 +68,7 @@ from analysis.figures.style import (
     text_width_mm,
     wrap_text,
 )
-from analysis.text import column_name, fmt_ci_brackets, fmt_num, fmt_p, lower_first
+from analysis.text import column_name, fmt_ci_brackets, fmt_num, fmt_p, lower_first, respell
 
 #: the arm labels are the review's terms (templates/terms.yml ``intervention_arm`` and
 #: ``comparator_arm``, passed by :func:`analysis.figures.make_figures`); these neutral words
@@ -81,6 +81,7 @@ DEFAULT_SETTINGS = {
     "width_mm": PAGE_WIDTH_MM,
     "prediction_interval": True,
     "xlim": None,
+    "language": vocabulary.LANGUAGES[0],  # the spelling of "Favours" (review.yml language)
 }
 ROW_MM = 3.7
 COL_GAP_MM = 2.0
@@ -348,7 +349,8 @@ def _favours(outcome: dict, settings: dict) -> tuple[str, str] | None:
     if lower_is_better is None:
         return None
     exp_, ctl = settings["experimental_label"], settings["control_label"]
-    pair = (f"Favours {exp_}", f"Favours {lower_first(ctl)}")
+    favours = respell("Favours", settings["language"])
+    pair = (f"{favours} {exp_}", f"{favours} {lower_first(ctl)}")
     return pair if lower_is_better else pair[::-1]
 
 
