@@ -41,6 +41,8 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         "outcome_labels": {o["id"]: o["label"] for o in results["outcomes"]},
         "figures": {f["stem"]: {**f, "width_pct": _width_pct(f)} for f in figures},
         "figures_path": FIGURES_PATH,
+        # "Example review: the per-study data are synthetic." (or "") for captions and abstract
+        "synthetic_note": Safe(text.synthetic_note(results["review"])),
         "summary": results["summary"],
         "rob_worst_domain": Safe(ROB_DOMAIN_NAMES[rob["most_concerns_domain"]])
         if rob["most_concerns_domain"]

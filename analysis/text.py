@@ -112,6 +112,24 @@ def fmt_interval(lo, hi, digits: int = 2) -> str:
     return f"{fmt_num(lo, digits)}{NBSP}to{NBSP}{fmt_num(hi, digits)}"
 
 
+# --- synthetic data are labelled wherever their numbers are --------------------------------
+
+#: the label of every caption and abstract built from synthetic per-study data
+SYNTHETIC_NOTE = "Example review: the per-study data are synthetic."
+
+
+def data_are_synthetic(review: dict) -> bool:
+    """Whether the review's per-study numbers are synthetic: the one reading of results.json
+    ``review`` that every label (abstract, captions, page header, banner) follows
+    (``synthetic`` where the review states it, else ``example``)."""
+    return bool(review.get("synthetic", review.get("example")))
+
+
+def synthetic_note(review: dict) -> str:
+    """:data:`SYNTHETIC_NOTE` for a review with synthetic data, else ""."""
+    return SYNTHETIC_NOTE if data_are_synthetic(review) else ""
+
+
 # --- keeping numbers whole at line ends ----------------------------------------------------
 
 _NUMBER_START = r"(?=[−\-+]?\.?\d|NA\b)"

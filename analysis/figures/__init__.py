@@ -47,13 +47,12 @@ from analysis.figures.prisma import PRISMA_CITES, prisma_caption, prisma_flow
 from analysis.figures.rob import rob_caption, rob_for_outcome, summary_plot, traffic_light_plot
 from analysis.figures.style import PNG_DPI
 from analysis.stats.small_study import MIN_STUDIES_FOR_FUNNEL
-from analysis.text import respell
+from analysis.text import data_are_synthetic, respell, synthetic_note
 from analysis.vocabulary import LANGUAGES
 
 #: funnel plots only with at least this many studies: with fewer, asymmetry cannot be told
 #: from chance (Sterne et al. 2011, BMJ 343:d4002)
 FUNNEL_MIN_K = MIN_STUDIES_FOR_FUNNEL
-SYNTHETIC_NOTE = " Example review: the per-study data are synthetic."
 _STEM_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -116,7 +115,7 @@ def figure_jobs(
     arms: ``intervention_arm`` and ``comparator_arm`` label the forest plots' columns, their
     "Favours …" labels and captions."""
     review = results.get("review") or {}
-    note = SYNTHETIC_NOTE if review.get("example") else ""
+    note = " " + synthetic_note(review) if data_are_synthetic(review) else ""
     analysis_settings = review.get("analysis") or {}
     arm_labels = {}
     if terms:
