@@ -7,6 +7,7 @@ that scroll on a phone) and "synthetic" wherever synthetic numbers are."""
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 from collections import Counter
@@ -18,7 +19,6 @@ from analysis import paths, text, vocabulary
 from analysis.build import metadata_yaml, render_parts
 from analysis.context import MM_PER_PERCENT
 from analysis.figures.style import MIN_PRINT_SIZE, PAGE_WIDTH_MM
-from analysis.render import print_pdf
 from tests.test_print_css import font_use, text_runs
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -67,7 +67,7 @@ def test_no_number_breaks_across_lines_in_the_pdf(manuscript_render):
     broken = []
     for number, page in enumerate(PdfReader(manuscript_render.pdf).pages, 1):
         lines = [line.strip() for line in page.extract_text().splitlines() if line.strip()]
-        for before, after in zip(lines, lines[1:], strict=False):
+        for before, after in itertools.pairwise(lines):
             if LINE_END.search(before) and (
                 LINE_START.search(after) or before.endswith(("=", "<"))
             ):
@@ -218,7 +218,7 @@ def print_text_width_mm() -> float:
 
 def test_figures_are_drawn_for_the_printed_text_width():
     assert print_text_width_mm() == pytest.approx(PAGE_WIDTH_MM)
-    assert 100 * MM_PER_PERCENT == pytest.approx(PAGE_WIDTH_MM)
+    assert pytest.approx(PAGE_WIDTH_MM) == 100 * MM_PER_PERCENT
 
 
 def test_every_figures_text_is_at_least_7pt_at_printed_size(manuscript_build):
