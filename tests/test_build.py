@@ -13,18 +13,32 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
+from analysis import text as _text
 from analysis.build import FIGURES_MANIFEST, PARTS, RESULTS_FILE, build, render_parts
 from analysis.errors import AnalysisError, DataError
 from analysis.sections import SECTIONS, SECTIONS_DIR
-from analysis.text import effect_statement, fmt_int, fmt_num, fmt_p, fmt_pct, spell
+from analysis.text import fmt_int, fmt_num, fmt_pct, spell
 
 from .conftest import MSCS_EXAMPLE, copy_project
+
+
+def effect_statement(pooled) -> str:
+    """The effect statement as :func:`part` reads it (no-break spaces as spaces)."""
+    return _text.effect_statement(pooled).replace("\u00a0", " ")
+
+
+def fmt_p(p) -> str:
+    """The p-value as :func:`part` reads it (no-break spaces as spaces)."""
+    return _text.fmt_p(p).replace("\u00a0", " ")
+
 
 UNRENDERED = ("{{", "{%", "{# ", "#}", "{{<", "[@]", "None", "nan", "NA%", "\\u2212")
 
 
 def part(built, name: str) -> str:
-    return (built.generated / name).read_text(encoding="utf-8")
+    """A generated part with its no-break spaces read as spaces (tests/test_typography.py checks
+    where they are)."""
+    return (built.generated / name).read_text(encoding="utf-8").replace("\u00a0", " ")
 
 
 def prose(text: str) -> str:
@@ -439,7 +453,8 @@ def text_for(tmp_path: Path, edit) -> tuple[dict, dict[str, str]]:
     data_dir, _ = copy_project(tmp_path)
     edit(data_dir)
     results = assemble_results(load_review(data_dir))
-    return results, render_parts(results, [])
+    parts = render_parts(results, [])
+    return results, {name: body.replace("\u00a0", " ") for name, body in parts.items()}
 
 
 def edit_review(**settings):
@@ -600,7 +615,7 @@ def test_changing_one_number_changes_the_text_and_that_forest_plot_only(manuscri
     changed = {
         name
         for name in PARTS.values()
-        if (report / "_generated" / name).read_text(encoding="utf-8")
+        if (report / "_generated" / name).read_text(encoding="utf-8").replace("\u00a0", " ")
         != part(manuscript_build, name)
     }
     assert {"abstract.md", "results.md"} <= changed

@@ -89,7 +89,7 @@ GROUP_GAP_MM = 1.5
 MARGIN_MM = 2.0
 MIN_PLOT_MM = 36.0
 MIN_LABEL_MM = 18.0
-ROB_COL_MM = 3.3
+ROB_COL_MM = 4.4  # a 7 pt "D1"…"D5" heading per column without overlap
 #: rows whose labels size the label column (group and prediction-interval rows have no arm
 #: cells, so their labels may run across the arm columns)
 IN_LABEL_COLUMN = ("study", "subtotal", "total")
@@ -385,6 +385,14 @@ def _fit_columns(rows, arm_cols, headers, width, show_rob, size) -> Columns | No
         for n in range(len(arm_cols))
     ]
     arm_w = [w + e for w, e in zip(arm_w, extra, strict=True)]
+    # an arm's group heading ("Intervention") spans its columns: they are widened to hold it
+    for group in dict.fromkeys(g for _, _, g in arm_cols):
+        members = [n for n, c in enumerate(arm_cols) if c[2] == group]
+        need = text_width_mm(str(group), size, "bold") + COL_GAP_MM + extra[members[0]]
+        short = need - sum(arm_w[n] for n in members)
+        if short > 0:
+            for n in members:
+                arm_w[n] += short / len(members)
     effect_w = col_width("effect", headers["effect"])
     weight_w = col_width("weight", headers["weight"])
     rob_w = 6 * ROB_COL_MM + COL_GAP_MM if show_rob else 0.0
