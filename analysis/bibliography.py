@@ -49,14 +49,44 @@ def read_items(text: str) -> list[BibItem]:
     ]
 
 
+#: field names reference managers write for a journal's abbreviated title (JabRef, BibDesk,
+#: Zotero's BibTeX export) that pandoc's citeproc does not read; it reads biblatex's
+#: ``shortjournal`` as CSL ``container-title-short``, which the Vancouver style prints
+JOURNAL_ABBREVIATION_FIELDS = (
+    "journal-abbrev",
+    "journalabbrev",
+    "journal_abbrev",
+    "abbrev_journal",
+)
+_ABBREVIATION_FIELD = re.compile(
+    r"^([ \t]*)(?:" + "|".join(map(re.escape, JOURNAL_ABBREVIATION_FIELDS)) + r")(\s*=)",
+    re.MULTILINE | re.IGNORECASE,
+)
+_SHORTJOURNAL = re.compile(r"^[ \t]*shortjournal\s*=", re.MULTILINE | re.IGNORECASE)
+
+
+def with_short_journal(item_text: str) -> str:
+    """An entry's text with its journal abbreviation under the name citeproc reads
+    (``journal-abbrev = {N Engl J Med}`` → ``shortjournal = {N Engl J Med}``), unless it has a
+    ``shortjournal`` already."""
+    if _SHORTJOURNAL.search(item_text):
+        return item_text
+    return _ABBREVIATION_FIELD.sub(r"\1shortjournal\2", item_text, count=1)
+
+
 def merged_bibliography(data_bib: Path, methods_bib: Path) -> str:
     """The included trials' references (the data's file, as written) and then the methods
     references; a methods entry whose key the data's file also holds is left out (the data's
-    version wins); the methods file's non-entry items are kept."""
+    version wins); the methods file's non-entry items are kept. Journal abbreviations are
+    renamed as :func:`with_short_journal` does, so the reference list prints them."""
     data_text = data_bib.read_text(encoding="utf-8-sig")
-    seen = {item.key for item in read_items(data_text) if item.is_entry}
+    data_items = read_items(data_text)
+    seen = {item.key for item in data_items if item.is_entry}
+    first = _ITEM_START.search(data_text)
+    head = data_text[: first.start()] if first else data_text
+    data_text = head + "".join(with_short_journal(item.text) for item in data_items)
     kept = [
-        item.text.rstrip() + "\n"
+        with_short_journal(item.text).rstrip() + "\n"
         for item in read_items(methods_bib.read_text(encoding="utf-8"))
         if not item.is_entry or item.key not in seen
     ]

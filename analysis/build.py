@@ -35,6 +35,8 @@ from analysis.filemodes import apply_umask
 from analysis.outputs import exchange, exclusive
 from analysis.sections import write_sections
 from analysis.template_env import render_template, template_environment
+from analysis.text import bind_numbers, escape_md, respell
+from analysis.vocabulary import LANGUAGES
 
 #: template (in templates/) -> generated Markdown part (in the output folder)
 PARTS = {
@@ -58,10 +60,11 @@ def render_parts(results: dict, figures: list[dict], env=None) -> dict[str, str]
     """Markdown part name -> text, every template rendered from results.json and the figures."""
     env = env or template_environment()
     context = text_context(results, figures)
+    language = results["review"].get("language", LANGUAGES[0])
     parts = {}
     for name, out in PARTS.items():
-        rendered = render_template(env, name, context)
-        parts[out] = re.sub(r"\n{3,}", "\n\n", rendered).strip() + "\n"
+        rendered = re.sub(r"\n{3,}", "\n\n", render_template(env, name, context)).strip()
+        parts[out] = bind_numbers(respell(rendered, language)) + "\n"
     return parts
 
 
@@ -73,12 +76,11 @@ def metadata_yaml(results: dict) -> str:
     no math, ``<script>`` no HTML, and it prints as typed."""
     import yaml
 
-    from analysis.text import escape_md
-
     review = results["review"]
     meta = {
         "title": escape_md(review["title"]),
         "pagetitle": escape_md(review["short_title"] or review["title"]),
+        "lang": review.get("language", LANGUAGES[0]),
     }
     return yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
 

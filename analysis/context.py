@@ -30,6 +30,8 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         "outcome_labels": {o["id"]: o["label"] for o in results["outcomes"]},
         "figures": {f["stem"]: {**f, "width_pct": _width_pct(f)} for f in figures},
         "figures_path": FIGURES_PATH,
+        # "Example review: the per-study data are synthetic." (or "") for captions and abstract
+        "synthetic_note": Safe(text.synthetic_note(results["review"])),
         "summary": results["summary"],
         "rob_domains": [(code, Safe(d.phrase)) for code, d in vocabulary.ROB_DOMAINS_TABLE.items()],
         "rob_worst_domains": [

@@ -105,7 +105,7 @@ def docx_images(markdown: str) -> str:
 
 def render_fingerprints(source: Path, formats) -> dict[str, str]:
     """Format -> SHA-256 of what rendering ``source`` to that format reads."""
-    from analysis.render import format_filters, load_source
+    from analysis.render import format_filters, format_options, load_source
 
     meta, markdown = load_source(source)
     base = source.parent
@@ -123,10 +123,18 @@ def render_fingerprints(source: Path, formats) -> dict[str, str]:
     filters = {
         fmt: [file_digest(f) for f in format_filters(meta, base, fmt)] for fmt in ("html", "docx")
     }
-    html = digest_json({"html": html, "filters": filters["html"]})
+    after_body = format_options(meta, "html").get("include-after-body") or []
+    after_body = [after_body] if isinstance(after_body, str) else after_body
+    html = digest_json(
+        {
+            "html": html,
+            "filters": filters["html"],
+            "after_body": [_digest_or_none(base / str(name)) for name in after_body],
+        }
+    )
     by_format = {
         "html": html,
-        "pdf": digest_json({"html": html, "print_css": file_digest(paths.PRINT_CSS)}),
+        "pdf": html,
         "docx": digest_json(
             {
                 **shared,
@@ -208,8 +216,8 @@ def _images(markdown: str, base: Path) -> dict:
     }
 
 
-def _css() -> str:
-    return file_digest(paths.SCREEN_CSS)
+def _css() -> list[str]:
+    return [file_digest(path) for path in paths.STYLESHEETS]
 
 
 def _as_list(value) -> list:

@@ -16,6 +16,8 @@ MANUSCRIPT_OUTPUT_DIR = OUTPUT_DIR / MANUSCRIPT_SOURCE.parent.relative_to(ROOT)
 STYLES_DIR = REPORT_DIR / "styles"
 PRINT_CSS = STYLES_DIR / "print.css"
 SCREEN_CSS = STYLES_DIR / "screen.css"
+#: the HTML's stylesheets in cascade order (print.css holds only ``@media print`` rules)
+STYLESHEETS = (SCREEN_CSS, PRINT_CSS)
 CSL_FILE = STYLES_DIR / "vancouver.csl"
 COMPAT_FILTER = REPORT_DIR / "filters" / "quarto-compat.lua"
 METHODS_BIB = REPORT_DIR / "references.bib"

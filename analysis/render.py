@@ -142,6 +142,22 @@ def format_filters(meta: dict, source_dir: Path, to: str) -> list[Path]:
     return found
 
 
+def stylesheets(meta: dict, source_dir: Path) -> list[Path]:
+    """The HTML's stylesheets, as Quarto reads them (``format: html: css``, relative to the
+    source), else the project's own (:data:`analysis.paths.STYLESHEETS`). The print rules are
+    among them (``@media print`` in ``print.css``), so they are the document's own (author)
+    styles in the PDF and win over the screen rules by order, for Quarto's HTML too."""
+    listed = format_options(meta, "html").get("css")
+    if not listed:
+        return list(paths.STYLESHEETS)
+    listed = [listed] if isinstance(listed, str) else listed
+    found = [(source_dir / str(name)).resolve() for name in listed]
+    missing = [str(path) for path in found if not path.is_file()]
+    if missing:
+        raise AnalysisError(f"format html: css file {', '.join(missing)} does not exist")
+    return found
+
+
 def pandoc_metadata(meta: dict, source_dir: Path, to: str) -> dict:
     """Metadata pandoc needs: the Quarto keys it understands (``crossref`` for the compatibility
     filter, ``document-css`` from ``format: html:``), paths made absolute, our CSS."""
@@ -160,8 +176,15 @@ def pandoc_metadata(meta: dict, source_dir: Path, to: str) -> dict:
         "crossref": meta.get("crossref") or {},
     }
     if to == "html":
-        out["css"] = [str(paths.SCREEN_CSS)]
-        out["document-css"] = bool(format_options(meta, "html").get("document-css", True))
+        out["css"] = [str(path) for path in stylesheets(meta, source_dir)]
+        html = format_options(meta, "html")
+        out["document-css"] = bool(html.get("document-css", True))
+        for key in ("toc", "toc-depth", "toc-title"):
+            if key in html:
+                out[key] = html[key]
+        after = html.get("include-after-body") or []
+        after = [after] if isinstance(after, str) else after
+        out["include-after-body"] = [str((source_dir / str(name)).resolve()) for name in after]
     return out
 
 
@@ -179,6 +202,17 @@ def source_date_epoch(markdown: str) -> str:
         return os.environ["SOURCE_DATE_EPOCH"]
     digest = hashlib.sha256(markdown.encode("utf-8")).digest()
     return str(_EPOCH_START + int.from_bytes(digest[:8], "big") % _EPOCH_SPAN)
+
+
+def html_options(meta: dict) -> list[str]:
+    """pandoc options for the HTML from the ``format: html:`` keys Quarto reads as well: ``toc``
+    (with ``toc-depth``; ``toc-title`` is metadata) and ``include-after-body`` files (absolute
+    paths in ``meta["include-after-body"]``, set by :func:`pandoc_metadata`)."""
+    args = []
+    if meta.get("toc"):
+        args += ["--toc", f"--toc-depth={int(meta.get('toc-depth', 3))}"]
+    args += [f"--include-after-body={path}" for path in meta.get("include-after-body", [])]
+    return args
 
 
 def run_pandoc(
@@ -206,6 +240,7 @@ def run_pandoc(
     ]
     if to == "html":
         args += ["--embed-resources", "--section-divs", "--mathml"]
+        args += html_options(meta)
     with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False, encoding="utf-8") as fh:
         yaml.safe_dump(meta, fh, allow_unicode=True)
         args.append(f"--metadata-file={fh.name}")
@@ -231,16 +266,16 @@ def run_pandoc(
 
 
 def print_pdf(html_file: Path, pdf_file: Path) -> None:
-    """Print an HTML file to PDF with weasyprint and the print stylesheet."""
+    """Print an HTML file to PDF with weasyprint. The page model and print sizes come with the
+    HTML's own stylesheets (``print.css``, ``@media print``): passed here as a *user* stylesheet
+    it would lose to the screen rules of the document (CSS cascade: author before user)."""
     import logging
 
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(filename=str(html_file)).write_pdf(
-        str(pdf_file), stylesheets=[CSS(filename=str(paths.PRINT_CSS))]
-    )
+    HTML(filename=str(html_file)).write_pdf(str(pdf_file))
 
 
 _BLOCK_TAG = re.compile(

@@ -67,6 +67,20 @@ def citekey(key) -> Safe:
     return Safe(key)
 
 
+def figure_caption(figure: dict) -> Safe:
+    """A figure's caption as Markdown: the caption text escaped, and the works it cites
+    (manifest ``cites``) as a citation at the end of its first sentence, in the document's one
+    citation style ("… selection of studies [@page2021]. Example review: …")."""
+    caption = text.escape_md(figure["caption"])
+    keys = [citekey(k) for k in figure.get("cites") or []]
+    if not keys:
+        return Safe(caption)
+    first, dot, rest = caption.partition(". ")
+    if not dot:
+        first, rest = caption.removesuffix("."), ""
+    return Safe(f"{first} {text.cite(keys)}.{' ' + rest if rest else ''}")
+
+
 def _keys(keys) -> list[str]:
     """Citation keys from a list or from one string "a; b" (as data files write several)."""
     return re.split(r"[;,\s]+", keys.strip()) if isinstance(keys, str) else list(keys)
@@ -117,6 +131,7 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
         effect_object=lambda label, measure: Safe(text.effect_object(_escaped(label), measure)),
         prediction_statement=text.prediction_statement,
         pooled_ci=text.pooled_ci,
+        figure_caption=figure_caption,
         pooled_pi=text.pooled_pi,
         lookup=lambda table, key: tuple(
             Safe(x) if isinstance(x, str) else x

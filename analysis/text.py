@@ -16,6 +16,8 @@ from analysis import vocabulary
 
 MINUS = "\u2212"
 MISSING = "NA"
+#: the no-break space that holds a number to its neighbours ("p = 0.001", "−1.25 to −0.31")
+NBSP = "\u00a0"
 
 
 def _missing(x) -> bool:
@@ -40,8 +42,8 @@ def fmt_num(x, digits: int = 2) -> str:
 
 def fmt_ci(est, lo, hi, digits: int = 2, level: float = 95) -> str:
     """Estimate with its confidence interval in prose: "−0.78 (95% CI −1.25 to −0.31)"."""
-    interval = f"{fmt_num(lo, digits)} to {fmt_num(hi, digits)}"
-    return f"{fmt_num(est, digits)} ({fmt_num(level, 0)}% CI {interval})"
+    interval = fmt_interval(lo, hi, digits)
+    return f"{fmt_num(est, digits)}{NBSP}({fmt_num(level, 0)}%{NBSP}CI {interval})"
 
 
 def fmt_ci_brackets(est, lo, hi, digits: int = 2) -> str:
@@ -51,15 +53,16 @@ def fmt_ci_brackets(est, lo, hi, digits: int = 2) -> str:
 
 
 def fmt_p(p) -> str:
-    """P-value with 3 decimals: "p = 0.002", "p < 0.001" (and "p > 0.999" at the other end)."""
+    """P-value with 3 decimals: "p = 0.002", "p < 0.001" (and "p > 0.999" at the other end),
+    held together by no-break spaces."""
     if _missing(p):
-        return f"p = {MISSING}"
+        return f"p{NBSP}={NBSP}{MISSING}"
     p = float(p)
     if p < 0.001:
-        return "p < 0.001"
+        return f"p{NBSP}<{NBSP}0.001"
     if p > 0.999:
-        return "p > 0.999"
-    return f"p = {p:.3f}"
+        return f"p{NBSP}>{NBSP}0.999"
+    return f"p{NBSP}={NBSP}{p:.3f}"
 
 
 def fmt_int(n) -> str:
@@ -105,8 +108,92 @@ def fmt_date(iso) -> str:
 
 
 def fmt_interval(lo, hi, digits: int = 2) -> str:
-    """An interval on its own: "−1.25 to −0.31"."""
-    return f"{fmt_num(lo, digits)} to {fmt_num(hi, digits)}"
+    """An interval on its own: "−1.25 to −0.31" (no-break spaces: it never breaks across lines)."""
+    return f"{fmt_num(lo, digits)}{NBSP}to{NBSP}{fmt_num(hi, digits)}"
+
+
+# --- synthetic data are labelled wherever their numbers are --------------------------------
+
+#: the label of every caption and abstract built from synthetic per-study data
+SYNTHETIC_NOTE = "Example review: the per-study data are synthetic."
+
+
+def data_are_synthetic(review: dict) -> bool:
+    """Whether the review's per-study numbers are synthetic: the one reading of results.json
+    ``review`` that every label (abstract, captions, page header, banner) follows
+    (``labelling.synthetic_data``, else ``example``)."""
+    labelling = review.get("labelling")
+    if labelling:  # review.yml example: {synthetic_data: .., illustrative: [..]}
+        return bool(labelling["synthetic_data"])
+    return bool(review.get("synthetic", review.get("example")))
+
+
+def synthetic_note(review: dict) -> str:
+    """:data:`SYNTHETIC_NOTE` for a review with synthetic data, else ""."""
+    return SYNTHETIC_NOTE if data_are_synthetic(review) else ""
+
+
+# --- keeping numbers whole at line ends ----------------------------------------------------
+
+_NUMBER_START = r"(?=[−\-+]?\.?\d|NA\b)"
+#: a statistic's symbol, its relation and the number: "p = 0.001", "n = 485", "I² = 84%",
+#: "df = 8", "τ² = 0.120", "F(1, 7) = 2.10" (the spaces around the relation)
+_STATISTIC = re.compile(
+    r"(?<![\w\u00b2])((?:[pnkNQtzFRHIτχ]|df|QM|[IRHτχ]²|F\(\d+,\s\d+\))) ?([=<>≤≥]) "
+    + _NUMBER_START
+)
+#: the space between a confidence level and its interval's name: "95% CI", "95% prediction"
+_LEVEL = re.compile(r"(\d%) (?=CI\b|confidence\b|prediction\b)")
+#: an interval written with "to" between two numbers: "−1.25 to −0.31", "12 to 52 weeks"
+_INTERVAL = re.compile(r"(\d%?) to " + _NUMBER_START)
+#: a number and the parenthesis that qualifies it: "31/215 (14%)", "3.05 (1.55 to 6.01)",
+#: "Q = 56.18 on 8 df" (number and unit)
+_QUALIFIED = re.compile(r"(\d%?) (?=\([−\-+]?\d|df\b)")
+
+
+def bind_numbers(markdown: str) -> str:
+    """``markdown`` with no-break spaces wherever a line break would split a number from its
+    statistic, interval or qualifier ("p = 0.001", "n = 485", "I² = 84%", "df = 8", "95% CI",
+    "31/215 (14%)", "3.05 (1.55 to 6.01)"): the one rule for every generated Markdown part, so
+    text typed in templates keeps numbers whole too. Ordinary words still break."""
+    markdown = _STATISTIC.sub(lambda m: f"{m.group(1)}{NBSP}{m.group(2)}{NBSP}", markdown)
+    markdown = _LEVEL.sub(lambda m: m.group(1) + NBSP, markdown)
+    markdown = _INTERVAL.sub(lambda m: f"{m.group(1)}{NBSP}to{NBSP}", markdown)
+    return _QUALIFIED.sub(lambda m: m.group(1) + NBSP, markdown)
+
+
+# --- spelling variant ---------------------------------------------------------------------
+
+
+def _variant_pattern(words) -> re.Pattern:
+    alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)", re.IGNORECASE)
+
+
+#: language -> (pattern of the other variant's words, their spelling in this language)
+_RESPELLING = {
+    language: (
+        _variant_pattern(pair[1 - index] for pair in vocabulary.SPELLING_VARIANTS),
+        {pair[1 - index]: pair[index] for pair in vocabulary.SPELLING_VARIANTS},
+    )
+    for index, language in enumerate(vocabulary.LANGUAGES)
+}
+
+
+def respell(markdown: str, language: str) -> str:
+    """``markdown`` with every word of the other spelling variant written in ``language``'s
+    (:data:`analysis.vocabulary.SPELLING_VARIANTS`): "randomized" → "randomised" for en-GB,
+    "Standardised" → "Standardized" for en-US (the first letter's case kept)."""
+    pattern, spelling = lookup(_RESPELLING, language, "language")
+
+    def replace(match: re.Match) -> str:
+        word = match.group(1)
+        respelt = spelling[word.lower()]
+        if word.isupper() and len(word) > 1:
+            return respelt.upper()
+        return capitalize_first(respelt) if word[:1].isupper() else respelt
+
+    return pattern.sub(replace, markdown)
 
 
 # --- words ---------------------------------------------------------------------------------
@@ -172,11 +259,14 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
 
 
 def count(n: int, singular: str, plural_form: str | None = None, start: bool = False) -> str:
-    """A count with its noun. Mid-sentence: "9 trials"; at the start of a sentence the number
-    is spelled out and capitalised ("Nine trials"), since a sentence never begins with digits."""
+    """A count with its noun. Mid-sentence: "9 trials", but "one trial" (never "the 1 trial";
+    other counts stay digits, as the numbers beside them in the same sentence are); at the start
+    of a sentence the number is spelled out and capitalised ("Nine trials"), since a sentence
+    never begins with digits."""
     noun = plural(n, singular, plural_form)
-    if start:
-        return capitalize_first(f"{spell(n)} {noun}")
+    if start or int(n) == 1:
+        number = spell(n)
+        return capitalize_first(f"{number} {noun}") if start else f"{number} {noun}"
     return f"{fmt_int(n)} {noun}"
 
 
@@ -273,7 +363,7 @@ def effect_statement(pooled: dict, digits: int = 2, unit: str | None = None) -> 
     level = fmt_num(100 * pooled["level"], 0)
     shown_unit = f" {escape_md(unit)}" if unit and pooled["measure"] == "MD" else ""
     return Safe(
-        f"{pooled['measure']} {fmt_num(est, digits)}{shown_unit}, {level}% CI "
+        f"{pooled['measure']} {fmt_num(est, digits)}{shown_unit}, {level}%{NBSP}CI "
         f"{fmt_interval(lo, hi, digits)}, {fmt_p(pooled['pval'])}"
     )
 
@@ -355,7 +445,7 @@ def pooled_ci(pooled: dict, digits: int = 2) -> Safe:
     """Pooled estimate with its CI, natural scale, for tables: "−0.78 (−1.25 to −0.31)"."""
     suffix = "_exp" if ratio_scale(pooled) else ""
     est, lo, hi = (pooled[f"{key}{suffix}"] for key in ("estimate", "ci_lower", "ci_upper"))
-    return Safe(f"{fmt_num(est, digits)} ({fmt_interval(lo, hi, digits)})")
+    return Safe(f"{fmt_num(est, digits)}{NBSP}({fmt_interval(lo, hi, digits)})")
 
 
 def pooled_pi(pooled: dict, digits: int = 2) -> Safe:

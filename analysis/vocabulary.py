@@ -208,3 +208,46 @@ CREDIT_ROLES = (
     "Writing – original draft",
     "Writing – review & editing",
 )
+
+# --- spelling: the review's language (review.yml ``language``) ---------------------------------
+
+#: the spelling variants a review can choose (review.yml ``language``; the first is the default);
+#: the code is also the document's ``lang`` (BCP 47)
+LANGUAGES = ("en-GB", "en-US")
+
+#: the words the generated text spells differently in British (Oxford -ise, as the BMJ and
+#: Cochrane print) and American English: (en-GB, en-US), lower case; :func:`analysis.text.respell`
+#: writes every generated part in the review's variant, capitals kept
+SPELLING_VARIANTS = (
+    ("randomised", "randomized"),
+    ("randomisation", "randomization"),
+    ("randomise", "randomize"),
+    ("standardised", "standardized"),
+    ("standardise", "standardize"),
+    ("summarised", "summarized"),
+    ("summarise", "summarize"),
+    ("characterised", "characterized"),
+    ("categorised", "categorized"),
+    ("minimised", "minimized"),
+    ("recognised", "recognized"),
+    ("organisation", "organization"),
+    ("analysed", "analyzed"),
+    ("analyse", "analyze"),
+    ("favours", "favors"),
+    ("favoured", "favored"),
+    ("favour", "favor"),
+    ("colour", "color"),
+    ("colours", "colors"),
+    ("behaviour", "behavior"),
+    ("centre", "center"),
+    ("centres", "centers"),
+    ("modelling", "modeling"),
+    ("labelled", "labeled"),
+    ("labelling", "labeling"),
+    ("neutralised", "neutralized"),
+    ("haematological", "hematological"),
+    ("oedema", "edema"),
+    ("anaemia", "anemia"),
+    ("tumour", "tumor"),
+    ("paediatric", "pediatric"),
+)

@@ -13,18 +13,37 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
+from analysis import text as _text
 from analysis.build import FIGURES_MANIFEST, PARTS, RESULTS_FILE, build, render_parts
 from analysis.errors import AnalysisError, DataError
 from analysis.sections import SECTIONS, SECTIONS_DIR
-from analysis.text import effect_statement, fmt_int, fmt_num, fmt_p, fmt_pct, spell
+from analysis.text import fmt_int, fmt_num, fmt_pct, spell
 
 from .conftest import MSCS_EXAMPLE, copy_project
+
+
+def effect_statement(pooled) -> str:
+    """The effect statement as :func:`part` reads it (no-break spaces as spaces)."""
+    return _text.effect_statement(pooled).replace("\u00a0", " ")
+
+
+def fmt_p(p) -> str:
+    """The p-value as :func:`part` reads it (no-break spaces as spaces)."""
+    return _text.fmt_p(p).replace("\u00a0", " ")
+
 
 UNRENDERED = ("{{", "{%", "{# ", "#}", "{{<", "[@]", "None", "nan", "NA%", "\\u2212")
 
 
+def part_of(report: Path, name: str) -> str:
+    """A generated part of a report folder, no-break spaces read as spaces."""
+    return (report / "_generated" / name).read_text(encoding="utf-8").replace("\u00a0", " ")
+
+
 def part(built, name: str) -> str:
-    return (built.generated / name).read_text(encoding="utf-8")
+    """A generated part with its no-break spaces read as spaces (tests/test_typography.py checks
+    where they are)."""
+    return (built.generated / name).read_text(encoding="utf-8").replace("\u00a0", " ")
 
 
 def prose(text: str) -> str:
@@ -256,7 +275,7 @@ def test_committed_generated_parts_equal_a_fresh_build(manuscript_build):
     stale = []
     sections = [f"{SECTIONS_DIR}/{name}.md" for name in SECTIONS]
     for name in [*PARTS.values(), "metadata.yml", "references.bib", *sections]:
-        fresh = part(manuscript_build, name)
+        fresh = (manuscript_build.generated / name).read_text(encoding="utf-8")
         committed = paths.GENERATED_DIR / name
         if not committed.exists() or committed.read_text(encoding="utf-8") != fresh:
             stale.append(name)
@@ -445,7 +464,8 @@ def text_for(tmp_path: Path, edit) -> tuple[dict, dict[str, str]]:
     data_dir, _ = copy_project(tmp_path)
     edit(data_dir)
     results = assemble_results(load_review(data_dir))
-    return results, render_parts(results, [])
+    parts = render_parts(results, [])
+    return results, {name: body.replace("\u00a0", " ") for name, body in parts.items()}
 
 
 def edit_review(**settings):
@@ -606,7 +626,7 @@ def test_changing_one_number_changes_the_text_and_that_forest_plot_only(manuscri
     changed = {
         name
         for name in PARTS.values()
-        if (report / "_generated" / name).read_text(encoding="utf-8")
+        if (report / "_generated" / name).read_text(encoding="utf-8").replace("\u00a0", " ")
         != part(manuscript_build, name)
     }
     assert {"abstract.md", "results.md"} <= changed
@@ -617,7 +637,7 @@ def test_changing_one_number_changes_the_text_and_that_forest_plot_only(manuscri
     old_p, new_p = old["outcomes"][0]["pooled"], new["outcomes"][0]["pooled"]
     assert new_p["estimate"] != old_p["estimate"]
     assert old["outcomes"][1:] == new["outcomes"][1:]
-    assert effect_statement(new_p) in (report / "_generated" / "abstract.md").read_text("utf-8")
+    assert effect_statement(new_p) in part_of(report, "abstract.md")
     sof = [
         line
         for line in (report / "_generated" / "results.md").read_text("utf-8").splitlines()

@@ -92,7 +92,7 @@ def test_conversions_are_exercised_and_recorded(review):
         row = next(r for r in review.data_for(c.outcome) if r.study_id == c.study_id)
         assert getattr(row, f"mean{c.arm}") == c.mean
         assert getattr(row, f"sd{c.arm}") == c.sd
-        assert row.conversion_text and c.source in row.conversion_text
+        assert row.conversion_text and c.description in row.conversion_text
 
 
 def test_adverse_events_have_no_serious_events(review):

@@ -272,7 +272,9 @@ def test_a_moved_estimate_is_reported_with_old_and_new_values_and_its_sentence()
     }
     report = changes.compare(old, new, PARTS, new_parts)
     (estimate,) = report["estimates"]
-    assert estimate["line"] == "Pain: SMD −0.78 (−1.25 to −0.31) → −0.77 (−1.24 to −0.30)"
+    # the intervals are held together by no-break spaces (analysis.text.pooled_ci)
+    line = estimate["line"].replace("\u00a0", " ")
+    assert line == "Pain: SMD −0.78 (−1.25 to −0.31) → −0.77 (−1.24 to −0.30)"
     (sentence,) = report["numbers"]
     assert sentence["sentence"] == "Pain fell (SMD −0.77, 95% CI −1.24 to −0.30)."
     assert sentence["moved"] == [

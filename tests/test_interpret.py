@@ -19,7 +19,8 @@ def results_text(results: dict) -> str:
 
 
 def outcome_section(text: str, label: str) -> str:
-    return text.split(f"## {label}")[1].split("\n## ")[0]
+    # no-break spaces read as spaces (tests/test_typography.py checks where they are)
+    return text.split(f"## {label}")[1].split("\n## ")[0].replace("\u00a0", " ")
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,10 @@ def test_egger_results_text_and_grade_use_one_threshold(pval, suggested):
     decision = primary["decisions"]["small_study"]
     assert decision["asymmetry_suggested"] is suggested
     verb = "suggested" if suggested else "did not suggest"
-    assert f"Egger's regression test {verb} asymmetry ({fmt_p(pval)})" in section
+    assert (
+        f"Egger's regression test {verb} asymmetry ({fmt_p(pval)})".replace("\u00a0", " ")
+        in section
+    )
     rating = suggest_publication_bias(10, pval, primary["decisions"])
     assert rating.downgrade == (1 if suggested else 0)
     assert ("suggests small-study effects" in rating.reason) is suggested

@@ -31,7 +31,11 @@ def test_fmt_num_never_uses_hyphen_minus():
 
 
 def test_fmt_ci_prose_and_brackets():
-    assert fmt_ci(-0.78, -1.25, -0.31) == "\u22120.78 (95% CI \u22121.25 to \u22120.31)"
+    # no-break spaces hold the estimate to its interval and the interval together
+    assert (
+        fmt_ci(-0.78, -1.25, -0.31)
+        == "\u22120.78\u00a0(95%\u00a0CI \u22121.25\u00a0to\u00a0\u22120.31)"
+    )
     assert fmt_ci_brackets(-0.78, -1.25, 0.31) == "\u22120.78 [\u22121.25, 0.31]"
 
 
@@ -40,20 +44,20 @@ def test_fmt_ci_prose_and_brackets():
     [(0.0021, "p = 0.002"), (0.0004, "p < 0.001"), (0.5, "p = 0.500"), (0.9999, "p > 0.999")],
 )
 def test_fmt_p(p, expected):
-    assert fmt_p(p) == expected
+    assert fmt_p(p) == expected.replace(" ", "\u00a0")  # never broken at a line end
 
 
 def test_counts_percentages_and_intervals():
     assert text.fmt_int(485) == "485"
     assert text.fmt_int(12510) == "12\u00a0510"
     assert text.fmt_pct(61.6) == "62%"
-    assert text.fmt_interval(-1.2, 0.3) == "\u22121.20 to 0.30"
+    assert text.fmt_interval(-1.2, 0.3) == "\u22121.20\u00a0to\u00a00.30"
 
 
 def test_numbers_are_spelled_out_at_sentence_start_and_plural_follows_the_count():
     assert text.count(9, "RCT", start=True) == "Nine RCTs"
     assert text.count(1, "trial", start=True) == "One trial"
-    assert text.count(1, "study", "studies") == "1 study"
+    assert text.count(1, "study", "studies") == "one study"  # "the one study", not "the 1 study"
     assert text.count(2, "study", "studies") == "2 studies"
     assert text.count(25, "trial", start=True) == "25 trials"  # above twenty: digits
     assert text.join_and(["a"]) == "a"
@@ -124,3 +128,62 @@ def test_footnote_marks_run_a_to_z_then_aa():
     assert [footnote_mark(i) for i in (0, 1, 25, 26, 27, 51, 52)] == [
         "a", "b", "z", "aa", "ab", "az", "ba"
     ]  # fmt: skip
+
+
+NB = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("typed", "bound"),
+    [
+        ("(n = 485 patients)", f"(n{NB}={NB}485 patients)"),
+        ("I² = 84% (95% CI 64% to 96%)", f"I²{NB}={NB}84%{NB}(95%{NB}CI 64%{NB}to{NB}96%)"),
+        ("Q = 47.08 on 8 df (p < 0.001)", f"Q{NB}={NB}47.08 on 8{NB}df (p{NB}<{NB}0.001)"),
+        (
+            "| 31/215 (14%) | 3.05 (1.55 to 6.01) |",
+            f"| 31/215{NB}(14%) | 3.05{NB}(1.55{NB}to{NB}6.01) |",
+        ),
+        ("QM = 1.86, df = 2, τ² = 0.432", f"QM{NB}={NB}1.86, df{NB}={NB}2, τ²{NB}={NB}0.432"),
+        ("R² = 0%; F(1, 7) = 2.10", f"R²{NB}={NB}0%; F(1, 7){NB}={NB}2.10"),
+        # words and years are left alone
+        (
+            "published between 2013 and 2024 (Page et al.)",
+            "published between 2013 and 2024 (Page et al.)",
+        ),
+    ],
+)
+def test_numbers_are_held_to_their_statistic_interval_and_qualifier(typed, bound):
+    assert text.bind_numbers(typed) == bound
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "expected"),
+    [
+        (
+            "en-GB",
+            "Standardized mean differences of randomized trials; Favors MSCS",
+            "Standardised mean differences of randomised trials; Favours MSCS",
+        ),
+        (
+            "en-US",
+            "Standardised mean differences of non-randomised, colour-coded trials",
+            "Standardized mean differences of non-randomized, color-coded trials",
+        ),
+        ("en-GB", "the randomisation process", "the randomisation process"),
+    ],
+)
+def test_one_spelling_variant_throughout(language, typed, expected):
+    assert text.respell(typed, language) == expected
+
+
+def test_every_spelling_variant_pair_is_distinct_and_known_to_both_languages():
+    from analysis import vocabulary
+
+    british = [gb for gb, _ in vocabulary.SPELLING_VARIANTS]
+    american = [us for _, us in vocabulary.SPELLING_VARIANTS]
+    assert len(set(british)) == len(british) and len(set(american)) == len(american)
+    assert not set(british) & set(american)
+    for gb, us in vocabulary.SPELLING_VARIANTS:
+        assert text.respell(gb, "en-US") == us and text.respell(us, "en-GB") == gb
+    with pytest.raises(KeyError, match="language"):
+        text.respell("x", "fr")

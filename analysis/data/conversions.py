@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from analysis.stats.distributions import norm_ppf, t_ppf
 
 #: conversion methods -> (short source, BibTeX keys of the source(s), in data/references.bib or
-#: the methods bibliography report/references.bib)
+#: the methods bibliography report/references.bib, and whether the text names the source beside
+#: its citation: only where it points into the work (a Handbook section); an author-year beside
+#: a numbered citation would cite twice in two styles)
 METHODS = {
-    "se": ("Cochrane Handbook 6.5.2.2", "higgins2024"),
-    "ci": ("Cochrane Handbook 6.5.2.2", "higgins2024"),
-    "median_range": ("Luo et al. 2018; Wan et al. 2014", "luo2018; wan2014"),
-    "median_iqr": ("Luo et al. 2018; Wan et al. 2014", "luo2018; wan2014"),
-    "median_iqr_range": ("Luo et al. 2018; Shi et al. 2020", "luo2018; shi2020"),
+    "se": ("Cochrane Handbook 6.5.2.2", "higgins2024", True),
+    "ci": ("Cochrane Handbook 6.5.2.2", "higgins2024", True),
+    "median_range": ("Luo et al. 2018; Wan et al. 2014", "luo2018; wan2014", False),
+    "median_iqr": ("Luo et al. 2018; Wan et al. 2014", "luo2018; wan2014", False),
+    "median_iqr_range": ("Luo et al. 2018; Shi et al. 2020", "luo2018; shi2020", False),
 }
 #: arms smaller than this get a t quantile in the CI -> SD conversion (Cochrane Handbook 6.5.2.2)
 T_DISTRIBUTION_BELOW = 60
@@ -56,7 +58,7 @@ class ConversionRecord:
             "median_iqr": "mean and SD from the median and interquartile range",
             "median_iqr_range": "mean and SD from the median, interquartile range and range",
         }[self.method]
-        return f"{what} ({self.source})"
+        return f"{what} ({self.source})" if METHODS[self.method][2] else what
 
 
 def sd_from_se(se: float, n: int) -> float:

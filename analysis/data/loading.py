@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from analysis import vocabulary
 from analysis.bibliography import read_items as bibtex_items
 from analysis.bibliography import syntax_errors as bibtex_syntax_errors
 from analysis.data import conversions
@@ -193,6 +194,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         bibliography_file=data_dir / BIB_FILE,
         input_files=tuple(inputs),
         warnings=tuple(problems.warnings),
+        language=settings.language,
     )
 
 
@@ -321,6 +323,9 @@ class _ReviewYml:
         self.labelling = self._labelling(content, f)
         self.vocabulary = self._vocabulary(f.mapping(content, "vocabulary", "vocabulary", False), f)
         self.characteristics = self._characteristics(content, f)
+        self.language = f.choice(
+            content, "language", "language", vocabulary.LANGUAGES, default=vocabulary.LANGUAGES[0]
+        )
         self.authors = self._authors(content, f)
         self.keywords = f.strings(content, "keywords", "keywords")
         self.registration = f.text(content, "registration", "registration", required=False)

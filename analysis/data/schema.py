@@ -531,6 +531,9 @@ class Review:
     funding: str | None = None
     #: review.yml ``protocol``: where the protocol can be read (None = none cited)
     protocol: str | None = None
+    #: the spelling variant of the generated text and the document's ``lang`` (review.yml
+    #: ``language``, one of :data:`analysis.vocabulary.LANGUAGES`)
+    language: str = "en-GB"
 
     # -- look-ups -------------------------------------------------------------------------
     def study(self, study_id: str) -> Study:
@@ -594,6 +597,7 @@ class Review:
             "vocabulary": self.vocabulary.to_dict(),
             "characteristics": [c.to_dict() for c in self.characteristics],
             "assessed": self.assessed(),
+            "language": self.language,
             "authors": [a.to_dict() for a in self.authors],
             "keywords": list(self.keywords),
             "registration": self.registration,

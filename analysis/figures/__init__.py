@@ -44,16 +44,16 @@ from analysis.figures.cache import FigureCache, draw_cached, draw_job, run_paral
 from analysis.figures.forest import forest_caption, forest_plot
 from analysis.figures.funnel import funnel_caption, funnel_plot
 from analysis.figures.output import FORMATS, FigureFile, save_figure
-from analysis.figures.prisma import prisma_caption, prisma_flow
+from analysis.figures.prisma import PRISMA_CITES, prisma_caption, prisma_flow
 from analysis.figures.rob import rob_caption, rob_for_outcome, summary_plot, traffic_light_plot
 from analysis.figures.style import PNG_DPI
 from analysis.stats.small_study import MIN_STUDIES_FOR_FUNNEL
-from analysis.vocabulary import ILLUSTRATIVE_PARTS
+from analysis.text import data_are_synthetic, respell, synthetic_note
+from analysis.vocabulary import ILLUSTRATIVE_PARTS, LANGUAGES
 
 #: funnel plots only with at least this many studies: with fewer, asymmetry cannot be told
 #: from chance (Sterne et al. 2011, BMJ 343:d4002)
 FUNNEL_MIN_K = MIN_STUDIES_FOR_FUNNEL
-SYNTHETIC_NOTE = " Example review: the per-study data are synthetic."
 ILLUSTRATIVE_PRISMA_NOTE = " Example review: the counts of this flow are illustrative."
 _STEM_SAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -85,6 +85,7 @@ class FigureJob:
     kwargs: dict
     caption: str
     alt: str
+    cites: tuple[str, ...] = ()
 
     @property
     def inputs(self) -> dict:
@@ -121,7 +122,7 @@ def figure_jobs(
         "synthetic_data": bool(review.get("example")),
         "illustrative": list(ILLUSTRATIVE_PARTS) if review.get("example") else [],
     }
-    note = SYNTHETIC_NOTE if labelling["synthetic_data"] else ""
+    note = " " + synthetic_note(review) if data_are_synthetic(review) else ""
     prisma_note = ILLUSTRATIVE_PRISMA_NOTE if "prisma" in labelling["illustrative"] else ""
     analysis_settings = review.get("analysis") or {}
     terms = terms or review.get("vocabulary")
@@ -131,18 +132,20 @@ def figure_jobs(
             "experimental_label": terms["intervention_arm"],
             "control_label": terms["comparator_arm"],
         }
+    language = review.get("language", LANGUAGES[0])
     settings = {
         "prediction_interval": analysis_settings.get("prediction_interval", True),
+        "language": language,
         **arm_labels,
         **(settings or {}),
     }
     rob = results.get("risk_of_bias") or []
     jobs: list[FigureJob] = []
 
-    def add(stem, draw, args, kwargs, caption_alt, label=None):
-        caption, alt = caption_alt
+    def add(stem, draw, args, kwargs, caption_alt, label=None, cites=()):
+        caption, alt = (respell(words, language) for words in caption_alt)
         caption += note if label is None else label
-        jobs.append(FigureJob(stem, draw, tuple(args), kwargs, caption, alt))
+        jobs.append(FigureJob(stem, draw, tuple(args), kwargs, caption, alt, cites))
 
     for outcome in results.get("outcomes") or []:
         if not outcome.get("studies") or not outcome.get("pooled"):
@@ -186,7 +189,9 @@ def figure_jobs(
             )
     if results.get("prisma"):
         prisma = results["prisma"]
-        add("prisma-flow", "prisma", [prisma], {}, prisma_caption(prisma), prisma_note)
+        add(
+            "prisma-flow", "prisma", [prisma], {}, prisma_caption(prisma), prisma_note, PRISMA_CITES
+        )
     return jobs
 
 
@@ -227,6 +232,7 @@ def make_figures(
             alt=job.alt,
             width_mm=width,
             height_mm=height,
+            cites=job.cites,
         )
         for job, (width, height) in zip(jobs, sizes, strict=True)
     ]

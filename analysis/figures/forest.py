@@ -68,7 +68,7 @@ from analysis.figures.style import (
     text_width_mm,
     wrap_text,
 )
-from analysis.text import column_name, fmt_ci_brackets, fmt_num, fmt_p, lower_first
+from analysis.text import column_name, fmt_ci_brackets, fmt_num, fmt_p, lower_first, respell
 
 #: the arm labels are the review's words (review.yml ``vocabulary``: ``intervention_arm`` and
 #: ``comparator_arm``, passed by :func:`analysis.figures.make_figures`); these neutral words
@@ -81,15 +81,15 @@ DEFAULT_SETTINGS = {
     "width_mm": PAGE_WIDTH_MM,
     "prediction_interval": True,
     "xlim": None,
+    "language": vocabulary.LANGUAGES[0],  # the spelling of "Favours" (review.yml language)
 }
 ROW_MM = 3.7
 COL_GAP_MM = 2.0
 GROUP_GAP_MM = 1.5
-TABLE_SIZES = (7.0, 6.5, 6.0)
 MARGIN_MM = 2.0
 MIN_PLOT_MM = 36.0
 MIN_LABEL_MM = 18.0
-ROB_COL_MM = 3.3
+ROB_COL_MM = 4.4  # a 7 pt "D1"…"D5" heading per column without overlap
 #: rows whose labels size the label column (group and prediction-interval rows have no arm
 #: cells, so their labels may run across the arm columns)
 IN_LABEL_COLUMN = ("study", "subtotal", "total")
@@ -145,6 +145,15 @@ def _arm_columns(measure_kind: str, settings: dict):
     for arm, group in ((1, settings["experimental_label"]), (2, settings["control_label"])):
         out += [(f"{name}{arm}", header, group) for name, header in fields]
     return out
+
+
+def _arm_column_choices(arm_cols):
+    """The per-arm columns to try, fullest first: all of them, then the arm sizes (and events)
+    without means and SDs, then none. Text is never set below 7 pt to make room (it would be
+    illegible in print); the columns that do not fit are left out instead."""
+    counts = [c for c in arm_cols if c[0].startswith(("n", "events"))]
+    choices = [arm_cols, counts, []]
+    return [c for n, c in enumerate(choices) if c not in choices[:n]]
 
 
 def _data_kind(studies: list[dict]) -> str:
@@ -340,7 +349,8 @@ def _favours(outcome: dict, settings: dict) -> tuple[str, str] | None:
     if lower_is_better is None:
         return None
     exp_, ctl = settings["experimental_label"], settings["control_label"]
-    pair = (f"Favours {exp_}", f"Favours {lower_first(ctl)}")
+    favours = respell("Favours", settings["language"])
+    pair = (f"{favours} {exp_}", f"{favours} {lower_first(ctl)}")
     return pair if lower_is_better else pair[::-1]
 
 
@@ -378,6 +388,14 @@ def _fit_columns(
         for n in range(len(arm_cols))
     ]
     arm_w = [w + e for w, e in zip(arm_w, extra, strict=True)]
+    # an arm's group heading ("Intervention") spans its columns: they are widened to hold it
+    for group in dict.fromkeys(g for _, _, g in arm_cols):
+        members = [n for n, c in enumerate(arm_cols) if c[2] == group]
+        need = text_width_mm(str(group), size, "bold") + COL_GAP_MM + extra[members[0]]
+        short = need - sum(arm_w[n] for n in members)
+        if short > 0:
+            for n in members:
+                arm_w[n] += short / len(members)
     effect_w = col_width("effect", headers["effect"])
     weight_w = col_width("weight", headers["weight"])
     rob_w = 6 * ROB_COL_MM + COL_GAP_MM if show_rob else 0.0
@@ -463,8 +481,9 @@ def forest_plot(
     ``rob``: the ``risk_of_bias`` list of results.json; when given, each study row carries its
     RoB 2 judgments for D1–D5 and overall. ``settings``: overrides of :data:`DEFAULT_SETTINGS`.
     ``subgroups``: one subgroup analysis (default: the outcome's ``subgroups``, if any).
-    The table is set at 7 pt, or at 6.5 or 6 pt when the columns would not leave the plot its
-    minimum width; long labels wrap.
+    The table is set at 7 pt; when the columns would not leave the plot its minimum width, the
+    arms' means and SDs (then the arm columns) are left out (:func:`_arm_column_choices`);
+    long labels wrap.
     """
     settings = {**DEFAULT_SETTINGS, **(settings or {})}
     measure, studies, pooled = outcome["measure"], outcome["studies"], outcome["pooled"]
@@ -491,20 +510,19 @@ def forest_plot(
             f"{method[:1].upper()}{method[1:]}, {level}% CI",
         ),
     }
-    for size in TABLE_SIZES:
-        cols = _fit_columns(rows, arm_cols, headers, width, show_rob, size)
+    for shown in _arm_column_choices(arm_cols):
+        cols = _fit_columns(rows, shown, headers, width, show_rob, FONT_SIZE)
         if cols is not None:
+            arm_cols = shown
             break
     else:  # a long word in a label ("Castellanos-Fernández-Villanueva 2016"): hyphenate it
-        cols = _fit_columns(
-            rows, arm_cols, headers, width, show_rob, TABLE_SIZES[-1], break_words=True
-        )
+        cols = _fit_columns(rows, arm_cols, headers, width, show_rob, FONT_SIZE, break_words=True)
     if cols is None:
         raise ValueError(
             f"outcome {outcome.get('id')!r}: the forest plot's columns do not fit "
             f"{width:.0f} mm; give a wider 'width_mm'"
         )
-    size, small = cols.size, cols.size - 1
+    size, small = cols.size, max(cols.size - 1, SMALL_SIZE)
     line, small_line = line_height_mm(size, 1.15), line_height_mm(small, 1.3)
     row_mm = max(ROW_MM * size / FONT_SIZE, line + 0.5)
     # many studies: rows tighten (down to a line and a hair) so the plot stays within a page
@@ -627,7 +645,8 @@ def forest_plot(
                     style="italic" if r.kind == "note" else "normal",
                 )
             for key, text in r.cells.items():
-                put(cols.right[key], r.y, text, ha="right", bold=r.bold, gid=r.ids.get(key))
+                if key in cols.right:  # arm columns left out for want of room are not drawn
+                    put(cols.right[key], r.y, text, ha="right", bold=r.bold, gid=r.ids.get(key))
             if show_rob and r.rob:
                 for n, d in enumerate((*ROB_DOMAINS, "overall")):
                     judgment = r.rob.get(d)

@@ -27,6 +27,8 @@ class FigureFile:
     alt: str
     width_mm: float
     height_mm: float
+    #: BibTeX keys the caption's first sentence cites (the manuscript adds the citation)
+    cites: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-ready record; file names are relative to the output directory."""
@@ -38,6 +40,7 @@ class FigureFile:
             "alt": self.alt,
             "width_mm": round(self.width_mm, 1),
             "height_mm": round(self.height_mm, 1),
+            "cites": list(self.cites),
         }
 
 

@@ -317,6 +317,10 @@ def prisma_flow(prisma: dict, *, settings: dict | None = None):
     return fig
 
 
+#: what the flow diagram's caption cites (report/references.bib): the PRISMA 2020 statement
+PRISMA_CITES = ("page2021",)
+
+
 def prisma_caption(prisma: dict) -> tuple[str, str]:
     """(caption, alt text) of the flow diagram, with the key counts."""
     included = prisma["included"]
@@ -324,10 +328,7 @@ def prisma_caption(prisma: dict) -> tuple[str, str]:
     records = sum((ident.get("databases") or {}).values()) + sum(
         (ident.get("registers") or {}).values()
     )
-    caption = (
-        "PRISMA 2020 flow diagram of the search and selection of studies (Page et al., BMJ "
-        "2021;372:n71)."
-    )
+    caption = "PRISMA 2020 flow diagram of the search and selection of studies."
     alt = (
         f"Flow diagram: {fmt_num(records, 0)} records identified from databases and registers, "
         f"{fmt_num(prisma['screening']['screened'], 0)} screened, "

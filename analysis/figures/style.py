@@ -2,8 +2,10 @@
 deterministic.
 
 - One font family, DejaVu Sans (Debian ``fonts-dejavu-core``, installed by the Makefile), at
-  7 pt body and 6 pt small text — legible at print size in a journal column.
-- Widths fit journal layouts: one column 84 mm, full page 174 mm; heights at most 234 mm.
+  7 pt for all text — the smallest size legible in print (journals ask for 6–8 pt at
+  printed size); figures are drawn at the width they print at, so 7 pt stays 7 pt.
+- Widths fit the manuscript's page: one column 84 mm, full text width 170 mm (A4 less the
+  print stylesheet's 20 mm margins, report/styles/print.css); heights at most 234 mm.
 - Risk-of-bias colours are robvis's "cochrane" palette, always paired with a symbol
   (+, −, ×, ?) so the judgment reads without colour (McGuinness & Higgins 2021, robvis,
   Res Synth Methods 12(1):55-61).
@@ -27,14 +29,16 @@ FONT_FAMILY = "DejaVu Sans"
 #: fonts matplotlib falls back to, glyph by glyph, for characters DejaVu lacks (CJK: Debian
 #: ``fonts-droid-fallback``, 7 MB, in tools/setup_env.py); see :func:`uncovered_characters`
 FALLBACK_FONTS = ("Droid Sans Fallback",)
+#: the smallest text size at printed size (pt); tests/test_figure_print_size.py checks it
+MIN_PRINT_SIZE = 7.0
 FONT_SIZE = 7.0
-SMALL_SIZE = 6.0
+SMALL_SIZE = MIN_PRINT_SIZE
 TITLE_SIZE = 7.5
 
 MM_PER_INCH = 25.4
 PT_PER_INCH = 72.0
 COLUMN_WIDTH_MM = 84.0
-PAGE_WIDTH_MM = 174.0
+PAGE_WIDTH_MM = 170.0
 MAX_HEIGHT_MM = 234.0
 
 PNG_DPI = 300
