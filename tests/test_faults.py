@@ -53,7 +53,7 @@ def project(tmp_path_factory):
             "build",
             "--data",
             str(data),
-            "--out",
+            "--generated",
             str(out),
             "--formats",
             "html",
@@ -75,7 +75,7 @@ def _snapshot(out: Path) -> dict:
 def test_killed_build_keeps_outputs_and_next_build_cleans_up(project, delay):
     data, report, out = project
     before = _snapshot(out)
-    build = ("build", "--data", str(data), "--out", str(out), "--formats", "html", "--force")
+    build = ("build", "--data", str(data), "--generated", str(out), "--formats", "html", "--force")
     process = start(*build)
     time.sleep(delay)
     kill(process)
@@ -94,7 +94,7 @@ def test_killed_build_keeps_outputs_and_next_build_cleans_up(project, delay):
 
 def test_two_concurrent_builds(project):
     data, report, out = project
-    build = ("build", "--data", str(data), "--out", str(out), "--formats", "html", "--force")
+    build = ("build", "--data", str(data), "--generated", str(out), "--formats", "html", "--force")
     first = start(*build)
     time.sleep(1.5)
     second = start(*build)
