@@ -139,7 +139,7 @@ _NUMBER_START = r"(?=[−\-+]?\.?\d|NA\b)"
 #: a statistic's symbol, its relation and the number: "p = 0.001", "n = 485", "I² = 84%",
 #: "df = 8", "τ² = 0.120", "F(1, 7) = 2.10" (the spaces around the relation)
 _STATISTIC = re.compile(
-    r"(?<![\w\u00b2])((?:[pnkNQtzFRHIτχ]|df|QM|[IRHτχ]²|F\(\d+,\s\d+\))) ?([=<>≤≥]) "
+    r"(?<![\w\u00b2])((?:[pnkNQtzFRHIτχαβ]|df|QM|[IRHτχ]²|F\(\d+,\s\d+\))) ?([=<>≤≥]) "
     + _NUMBER_START
 )
 #: the space between a confidence level and its interval's name: "95% CI", "95% prediction"

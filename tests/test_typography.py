@@ -270,6 +270,7 @@ def test_synthetic_data_are_labelled_in_the_abstract_and_per_trial_table_caption
         assert text.SYNTHETIC_NOTE in caption, table
     real = copy.deepcopy(r)
     real["review"]["example"] = False
+    real["review"]["labelling"] = {"synthetic_data": False, "illustrative": []}
     parts = render_parts(real, fixed_figures())
     assert text.SYNTHETIC_NOTE not in parts["abstract.md"]
     captions = [line for line in parts["results.md"].splitlines() if line.startswith(": ")]

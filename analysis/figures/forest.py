@@ -510,13 +510,18 @@ def forest_plot(
             f"{method[:1].upper()}{method[1:]}, {level}% CI",
         ),
     }
-    for shown in _arm_column_choices(arm_cols):
-        cols = _fit_columns(rows, shown, headers, width, show_rob, FONT_SIZE)
+    # the fullest arm columns that fit; failing all, a long word in a label
+    # ("Castellanos-Fernández-Villanueva 2016") is hyphenated across lines
+    choices = _arm_column_choices(arm_cols)
+    cols = None
+    for break_words in (False, True):
+        for shown in choices:
+            cols = _fit_columns(rows, shown, headers, width, show_rob, FONT_SIZE, break_words)
+            if cols is not None:
+                arm_cols = shown
+                break
         if cols is not None:
-            arm_cols = shown
             break
-    else:  # a long word in a label ("Castellanos-Fernández-Villanueva 2016"): hyphenate it
-        cols = _fit_columns(rows, arm_cols, headers, width, show_rob, FONT_SIZE, break_words=True)
     if cols is None:
         raise ValueError(
             f"outcome {outcome.get('id')!r}: the forest plot's columns do not fit "
