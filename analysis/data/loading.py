@@ -7,7 +7,6 @@ Every problem in every file is collected first and raised together as one
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from dataclasses import replace
@@ -54,20 +53,25 @@ from analysis.data.schema import (
     event_key,
 )
 from analysis.data.validation import (
+    BIB_FILE,
     MISSING,
     REVIEW_FILE,
     YEAR_RANGE,
     Cells,
+    Fields,
     Problems,
     arm_size,
     check_analysis_columns,
     check_completeness,
     check_keys,
     events,
+    known_study,
     rob2_overall,
     standard_deviation,
+    warn_bibliography,
     warn_change_scores,
     warn_sd_like_se,
+    warn_unknown_columns,
 )
 from analysis.errors import DataError, Problem
 from analysis.paths import DATA_DIR, METHODS_BIB, ROOT
@@ -91,7 +95,6 @@ from analysis.vocabulary import REVIEW_MEASURES as MEASURES
 
 PRISMA_FILE = "prisma.yml"
 GRADE_FILE = "grade.yml"
-BIB_FILE = "references.bib"
 
 #: the studies.csv columns every review needs: they identify the trials and feed the statistics
 #: (any other column is a characteristic, declared in review.yml ``characteristics``)
@@ -158,7 +161,15 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
     check_completeness(tables, studies, specs, rob, problems)
     warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
-    _warn_bibliography(bib_keys, outcome_data, tables["outcomes"], problems)
+    methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
+    warn_bibliography(
+        bib_keys,
+        methods_keys,
+        METHODS_BIB.relative_to(ROOT),
+        outcome_data,
+        tables["outcomes"],
+        problems,
+    )
     problems.raise_errors()
 
     order = {s.study_id: i for i, s in enumerate(studies)}
@@ -218,97 +229,6 @@ def _load_yaml(path: Path, problems: Problems):
     return content
 
 
-class _Fields:
-    """Typed access to a YAML mapping; problems name the key path (``analysis.model``)."""
-
-    def __init__(self, file: str, problems: Problems):
-        self.file = file
-        self.problems = problems
-
-    def bad(self, path: str, value, expected: str) -> None:
-        self.problems.error(self.file, None, path, value, expected)
-
-    def mapping(self, parent: dict, key: str, path: str, required: bool = True) -> dict:
-        value = parent.get(key) if isinstance(parent, dict) else None
-        if value is None:
-            if required:
-                self.bad(path, None, "a mapping of keys to values")
-            return {}
-        if not isinstance(value, dict):
-            self.bad(path, value, "a mapping of keys to values")
-            return {}
-        return value
-
-    def text(self, parent: dict, key: str, path: str, required: bool = True) -> str | None:
-        value = parent.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.bad(path, value, "text")
-            return None
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value.isoformat()[:10]
-        if isinstance(value, (dict, list)):
-            self.bad(path, value, "text")
-            return None
-        return str(value).strip()
-
-    def date(self, parent: dict, key: str, path: str) -> str | None:
-        value = self.text(parent, key, path, required=False)
-        if value is None:
-            return None
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            self.bad(path, value, "a date as YYYY-MM-DD")
-            return None
-        return value
-
-    def boolean(self, parent: dict, key: str, path: str, default: bool | None = None) -> bool:
-        value = parent.get(key, default)
-        if not isinstance(value, bool):
-            self.bad(path, value, "true or false")
-            return bool(default)
-        return value
-
-    def choice(self, parent: dict, key: str, path: str, allowed, default=None, aliases=None):
-        value = parent.get(key, default)
-        if isinstance(value, str):
-            lookup = {a.lower(): a for a in allowed} | (aliases or {})
-            if value.strip().lower() in lookup:
-                return lookup[value.strip().lower()]
-        self.bad(path, value, "one of " + ", ".join(allowed))
-        return default
-
-    def strings(self, parent: dict, key: str, path: str, required: bool = False) -> tuple:
-        value = parent.get(key)
-        if value is None:
-            if required:
-                self.bad(path, None, "a list")
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
-            self.bad(path, value, "a list of text items")
-            return ()
-        return tuple(str(v).strip() for v in value)
-
-    def count(self, parent: dict, key: str, path: str) -> int:
-        value = parent.get(key) if isinstance(parent, dict) else None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.bad(path, value, "a whole number of at least 0")
-            return 0
-        return value
-
-    def counts(self, parent: dict, key: str, path: str, required: bool = True) -> dict:
-        value = parent.get(key) if isinstance(parent, dict) else None
-        if value is None and not required:
-            return {}
-        if not isinstance(value, dict):
-            self.bad(path, value, "a mapping of names to counts (may be {})")
-            return {}
-        return {str(k): self.count(value, k, f"{path}.{k}") for k in value}
-
-
 class _ReviewYml:
     """The parsed review.yml; defaults stand in for bad values so checking can go on."""
 
@@ -317,7 +237,7 @@ class _ReviewYml:
         self.loaded = content is not None
         content = content or {}
         check_keys(content, REVIEW_KEYS, path.name, problems)
-        f = _Fields(path.name, problems)
+        f = Fields(path.name, problems)
         self.title = f.text(content, "title", "title", required=self.loaded) or ""
         self.short_title = f.text(content, "short_title", "short_title", False) or self.title
         self.labelling = self._labelling(content, f)
@@ -351,7 +271,7 @@ class _ReviewYml:
         self.outcomes = self._outcomes(content, f, self.analysis) if self.loaded else ()
 
     @staticmethod
-    def _labelling(content: dict, f: _Fields) -> Labelling:
+    def _labelling(content: dict, f: Fields) -> Labelling:
         """``example: true`` (fully synthetic: data and every surrounding part), ``false``, or
         ``{synthetic_data: true/false, illustrative: [parts]}``."""
         value = content.get("example", False)
@@ -373,7 +293,7 @@ class _ReviewYml:
         )
 
     @staticmethod
-    def _vocabulary(words: dict, f: _Fields) -> Vocabulary:
+    def _vocabulary(words: dict, f: Fields) -> Vocabulary:
         for key in words:
             if key not in VOCABULARY_KEYS:
                 f.bad(f"vocabulary.{key}", key, "one of " + ", ".join(VOCABULARY_KEYS))
@@ -383,7 +303,7 @@ class _ReviewYml:
         return Vocabulary(**{key: value for key, value in given.items() if value is not None})
 
     @staticmethod
-    def _characteristics(content: dict, f: _Fields) -> tuple[Characteristic, ...]:
+    def _characteristics(content: dict, f: Fields) -> tuple[Characteristic, ...]:
         """review.yml ``characteristics``: ``[{column, label, unit, summary}, ...]`` (a bare
         column name stands for ``{column: name}``); checked against studies.csv later."""
         items = content.get("characteristics") or []
@@ -421,7 +341,7 @@ class _ReviewYml:
         return tuple(declared)
 
     @staticmethod
-    def _authors(content: dict, f: _Fields) -> tuple[Author, ...]:
+    def _authors(content: dict, f: Fields) -> tuple[Author, ...]:
         items = content.get("authors") or []
         if not isinstance(items, list):
             f.bad("authors", items, "a list of authors")
@@ -456,7 +376,7 @@ class _ReviewYml:
         return tuple(authors)
 
     @staticmethod
-    def _process(content: dict, f: _Fields) -> dict[str, ProcessStep]:
+    def _process(content: dict, f: Fields) -> dict[str, ProcessStep]:
         """``process``: per step (selection, data_collection, risk_of_bias) the reviewers,
         whether independently, and how disagreements were resolved; each field optional."""
         steps = {}
@@ -481,7 +401,7 @@ class _ReviewYml:
         return steps
 
     @staticmethod
-    def _analysis(a: dict, f: _Fields) -> AnalysisSettings:
+    def _analysis(a: dict, f: Fields) -> AnalysisSettings:
         if "level" in a and "alpha" in a:
             f.bad("analysis.alpha", a["alpha"], "either analysis.level or analysis.alpha, not both")
         level = a.get("level", 1 - a["alpha"] if isinstance(a.get("alpha"), float) else 0.95)
@@ -513,7 +433,7 @@ class _ReviewYml:
         )
 
     @staticmethod
-    def _pooling(item: dict, path: str, measure: str, settings, f: _Fields) -> str:
+    def _pooling(item: dict, path: str, measure: str, settings, f: Fields) -> str:
         """The outcome's pooling method (its own ``method``, else ``analysis.method``), refused
         where it cannot be fitted: MH needs a binary measure, Peto odds ratios, and both a
         z-based CI (metafor ``rma.mh``/``rma.peto``)."""
@@ -538,7 +458,7 @@ class _ReviewYml:
         return method
 
     @staticmethod
-    def _outcomes(content: dict, f: _Fields, settings) -> tuple[OutcomeSpec, ...]:
+    def _outcomes(content: dict, f: Fields, settings) -> tuple[OutcomeSpec, ...]:
         items = content.get("outcomes")
         if not isinstance(items, list) or not items:
             f.bad("outcomes", items, "a list of outcomes (id, label, measure, ...)")
@@ -607,14 +527,6 @@ def _table_present(data_dir: Path, name: str, workbook: Path | None) -> bool:
     if workbook is None:
         return False
     return name in sheet_names(workbook)
-
-
-def _warn_unknown_columns(table: Table, known, problems: Problems) -> None:
-    for column in table.columns:
-        if column not in known:
-            problems.warn(
-                table.source, 1, column, column, "a documented column (this one is ignored)"
-            )
 
 
 def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[Study], dict | None]:
@@ -709,25 +621,6 @@ def _numeric_column(table: Table, column: str) -> bool:
     return bool(values) and numbers > len(values) / 2
 
 
-def _known_study(cells: Cells, row, by_id: dict | None) -> Study | None:
-    """The row's study, or None: unknown ids are reported; ids of bad studies rows are not."""
-    sid = cells.text(row, "study_id")
-    if sid is None or by_id is None:
-        return None
-    if sid not in by_id:
-        cells.bad(row, "study_id", "a study_id listed in studies.csv")
-        return None
-    return by_id[sid]
-
-
-def _arm_size(cells: Cells, row, column: str, randomised: int | None) -> int | None:
-    n = arm_size(cells, row, column)
-    if n is not None and randomised is not None and n > randomised:
-        cells.bad(row, column, f"at most {randomised}, the arm size in studies.csv")
-        return None
-    return n
-
-
 def _outcome_data(
     table: Table | None, by_id: dict, specs: dict, have_specs: bool, problems: Problems
 ) -> list[ArmData]:
@@ -736,10 +629,10 @@ def _outcome_data(
     cells = Cells(table, problems)
     if not cells.require_columns(("study_id", "outcome", "n1", "n2")):
         return []
-    _warn_unknown_columns(table, OUTCOME_COLUMNS, problems)
+    warn_unknown_columns(table, OUTCOME_COLUMNS, problems)
     rows, seen = [], set()
     for row in table.rows:
-        study = _known_study(cells, row, by_id)
+        study = known_study(cells, row, by_id)
         oid = cells.text(row, "outcome")
         spec = specs.get(oid)
         if oid is not None and spec is None and have_specs:
@@ -749,8 +642,8 @@ def _outcome_data(
                 cells.bad(row, "outcome", f"one row per study and outcome ({study.study_id})")
                 continue
             seen.add((study.study_id, oid))
-        n1 = _arm_size(cells, row, "n1", study.n1 if study else None)
-        n2 = _arm_size(cells, row, "n2", study.n2 if study else None)
+        n1 = arm_size(cells, row, "n1", study.n1 if study else None)
+        n2 = arm_size(cells, row, "n2", study.n2 if study else None)
         change = cells.boolean(row, "change")
         if spec is None:
             continue
@@ -891,10 +784,10 @@ def _adverse_events(table: Table | None, by_id: dict, problems: Problems) -> lis
     cells = Cells(table, problems)
     if not cells.require_columns(ADVERSE_COLUMNS):
         return []
-    _warn_unknown_columns(table, (*ADVERSE_COLUMNS, "notes"), problems)
+    warn_unknown_columns(table, (*ADVERSE_COLUMNS, "notes"), problems)
     records, seen = [], set()
     for row in table.rows:
-        study = _known_study(cells, row, by_id)
+        study = known_study(cells, row, by_id)
         name = cells.text(row, "event")
         if study is not None and name is not None:
             key = (study.study_id, event_key(name))
@@ -903,8 +796,8 @@ def _adverse_events(table: Table | None, by_id: dict, problems: Problems) -> lis
                 continue
             seen.add(key)
         serious = cells.boolean(row, "serious")
-        n1 = _arm_size(cells, row, "n1", study.n1 if study else None)
-        n2 = _arm_size(cells, row, "n2", study.n2 if study else None)
+        n1 = arm_size(cells, row, "n1", study.n1 if study else None)
+        n2 = arm_size(cells, row, "n2", study.n2 if study else None)
         e1 = events(cells, row, "events1", n1)
         e2 = events(cells, row, "events2", n2)
         if None in (study, name, serious, n1, n2, e1, e2):
@@ -921,10 +814,10 @@ def _risk_of_bias(
     cells = Cells(table, problems)
     if not cells.require_columns(c for c in ROB_COLUMNS if c != "outcome"):
         return []
-    _warn_unknown_columns(table, (*ROB_COLUMNS, "notes"), problems)
+    warn_unknown_columns(table, (*ROB_COLUMNS, "notes"), problems)
     assessments, seen = [], set()
     for row in table.rows:
-        study = _known_study(cells, row, by_id)
+        study = known_study(cells, row, by_id)
         outcome = row.get("outcome") or None
         if outcome is not None and outcome not in specs and have_specs:
             cells.bad(row, "outcome", "blank (all outcomes) or an outcome id from review.yml")
@@ -960,7 +853,7 @@ def _prisma(path: Path, n_studies: int | None, problems: Problems) -> Prisma | N
     content = _load_yaml(path, problems)
     if not content:
         return None
-    f = _Fields(path.name, problems)
+    f = Fields(path.name, problems)
     before = len(problems.errors)
     check_keys(content, PRISMA_KEYS, path.name, problems)
     ident = f.mapping(content, "identification", "identification")
@@ -1030,7 +923,7 @@ def _grade(path: Path, specs: dict, have_specs: bool, problems: Problems) -> lis
     if content is None:
         return []
     check_keys(content, GRADE_KEYS, path.name, problems)
-    f = _Fields(path.name, problems)
+    f = Fields(path.name, problems)
     judgments = []
     for oid, domains in f.mapping(content, "outcomes", "outcomes", required=False).items():
         if have_specs and oid not in specs:
@@ -1082,31 +975,3 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
             problems.error(path.name, None, None, item.key, f"a unique citation key (line {line})")
         keys.append(item.key)
     return keys
-
-
-# -- cross-file warnings ------------------------------------------------------------------
-
-
-def _warn_bibliography(bib_keys, outcome_data, table, problems: Problems) -> None:
-    """Warn about keys that references.bib shares with the methods bibliography, and about
-    conversion methods that neither bibliography holds."""
-    methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
-    methods_name = METHODS_BIB.relative_to(ROOT)
-    for key in sorted(set(bib_keys or ()) & set(methods_keys)):
-        problems.warn(BIB_FILE, None, None, key, f"a key not also defined in {methods_name}")
-    known = set(bib_keys or ()) | set(methods_keys)
-    missing = {
-        (r.row, key, c.source)
-        for r in outcome_data
-        for c in r.conversions
-        for key in c.bibkey.split("; ")
-        if key not in known
-    }
-    for row, key, source in sorted(missing):
-        problems.warn(
-            table.source,
-            row,
-            None,
-            key,
-            f"an entry in {BIB_FILE} or {methods_name} for the conversion method cited ({source})",
-        )

@@ -8,6 +8,7 @@ would otherwise check by hand; each names its published basis.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 import re
@@ -19,6 +20,7 @@ from analysis.errors import DataError, Problem
 from analysis.vocabulary import CONTINUOUS_MEASURES, ROB_LEVELS
 
 REVIEW_FILE = "review.yml"
+BIB_FILE = "references.bib"
 
 MISSING = {"", "na", "n/a", "nr", "-", "—", "–"}  # blank or typed for "not reported"
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
@@ -169,14 +171,39 @@ class Cells:
         return None
 
 
+def warn_unknown_columns(table: Table, known, problems: Problems) -> None:
+    """Warn about each column of ``table`` not in ``known`` (it is ignored)."""
+    for column in table.columns:
+        if column not in known:
+            problems.warn(
+                table.source, 1, column, column, "a documented column (this one is ignored)"
+            )
+
+
+def known_study(cells: Cells, row, by_id: dict | None):
+    """The row's study, or None: unknown ids are reported; ids of bad studies rows are not."""
+    sid = cells.text(row, "study_id")
+    if sid is None or by_id is None:
+        return None
+    if sid not in by_id:
+        cells.bad(row, "study_id", "a study_id listed in studies.csv")
+        return None
+    return by_id[sid]
+
+
 # -- rules for one arm (build, check and meta alike) ---------------------------------------
 #: the fewest participants an arm may have (an SD needs two observations)
 MIN_ARM_SIZE = 2
 
 
-def arm_size(cells: Cells, row: Row, column: str) -> int | None:
-    """Participants in one arm: a whole number of at least :data:`MIN_ARM_SIZE`."""
-    return cells.integer(row, column, minimum=MIN_ARM_SIZE)
+def arm_size(cells: Cells, row: Row, column: str, randomised: int | None = None) -> int | None:
+    """Participants in one arm: a whole number of at least :data:`MIN_ARM_SIZE`, and at most
+    ``randomised`` (the arm size in studies.csv) when given."""
+    n = cells.integer(row, column, minimum=MIN_ARM_SIZE)
+    if n is not None and randomised is not None and n > randomised:
+        cells.bad(row, column, f"at most {randomised}, the arm size in studies.csv")
+        return None
+    return n
 
 
 def events(cells: Cells, row: Row, column: str, n: int | None) -> int | None:
@@ -343,6 +370,123 @@ def warn_change_scores(outcome_data, specs, table, problems: Problems) -> None:
                     f"final values as in the other rows of '{oid}': change from baseline and "
                     "final values should not be mixed in an SMD (Cochrane Handbook 10.5.2)",
                 )
+
+
+# -- YAML values -------------------------------------------------------------------------
+class Fields:
+    """Typed access to a YAML mapping, recording a problem for each bad value; problems name
+    the key path (``analysis.model``)."""
+
+    def __init__(self, file: str, problems: Problems):
+        self.file = file
+        self.problems = problems
+
+    def bad(self, path: str, value, expected: str) -> None:
+        self.problems.error(self.file, None, path, value, expected)
+
+    def mapping(self, parent: dict, key: str, path: str, required: bool = True) -> dict:
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if value is None:
+            if required:
+                self.bad(path, None, "a mapping of keys to values")
+            return {}
+        if not isinstance(value, dict):
+            self.bad(path, value, "a mapping of keys to values")
+            return {}
+        return value
+
+    def text(self, parent: dict, key: str, path: str, required: bool = True) -> str | None:
+        value = parent.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.bad(path, value, "text")
+            return None
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()[:10]
+        if isinstance(value, (dict, list)):
+            self.bad(path, value, "text")
+            return None
+        return str(value).strip()
+
+    def date(self, parent: dict, key: str, path: str) -> str | None:
+        value = self.text(parent, key, path, required=False)
+        if value is None:
+            return None
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            self.bad(path, value, "a date as YYYY-MM-DD")
+            return None
+        return value
+
+    def boolean(self, parent: dict, key: str, path: str, default: bool | None = None) -> bool:
+        value = parent.get(key, default)
+        if not isinstance(value, bool):
+            self.bad(path, value, "true or false")
+            return bool(default)
+        return value
+
+    def choice(self, parent: dict, key: str, path: str, allowed, default=None, aliases=None):
+        value = parent.get(key, default)
+        if isinstance(value, str):
+            lookup = {a.lower(): a for a in allowed} | (aliases or {})
+            if value.strip().lower() in lookup:
+                return lookup[value.strip().lower()]
+        self.bad(path, value, "one of " + ", ".join(allowed))
+        return default
+
+    def strings(self, parent: dict, key: str, path: str, required: bool = False) -> tuple:
+        value = parent.get(key)
+        if value is None:
+            if required:
+                self.bad(path, None, "a list")
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+            self.bad(path, value, "a list of text items")
+            return ()
+        return tuple(str(v).strip() for v in value)
+
+    def count(self, parent: dict, key: str, path: str) -> int:
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.bad(path, value, "a whole number of at least 0")
+            return 0
+        return value
+
+    def counts(self, parent: dict, key: str, path: str, required: bool = True) -> dict:
+        value = parent.get(key) if isinstance(parent, dict) else None
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict):
+            self.bad(path, value, "a mapping of names to counts (may be {})")
+            return {}
+        return {str(k): self.count(value, k, f"{path}.{k}") for k in value}
+
+
+def warn_bibliography(bib_keys, methods_keys, methods_name, outcome_data, table, problems) -> None:
+    """Warn about keys that references.bib shares with the methods bibliography
+    (``methods_keys``, the file ``methods_name``), and about conversion methods that neither
+    bibliography holds."""
+    for key in sorted(set(bib_keys or ()) & set(methods_keys)):
+        problems.warn(BIB_FILE, None, None, key, f"a key not also defined in {methods_name}")
+    known = set(bib_keys or ()) | set(methods_keys)
+    missing = {
+        (r.row, key, c.source)
+        for r in outcome_data
+        for c in r.conversions
+        for key in c.bibkey.split("; ")
+        if key not in known
+    }
+    for row, key, source in sorted(missing):
+        problems.warn(
+            table.source,
+            row,
+            None,
+            key,
+            f"an entry in {BIB_FILE} or {methods_name} for the conversion method cited ({source})",
+        )
 
 
 # -- the keys of a YAML file ---------------------------------------------------------------
