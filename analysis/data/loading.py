@@ -7,7 +7,6 @@ Every problem in every file is collected first and raised together as one
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -53,6 +52,7 @@ from analysis.data.schema import (
     event_key,
 )
 from analysis.data.validation import (
+    ARM_FIELDS,
     BIB_FILE,
     MISSING,
     REVIEW_FILE,
@@ -61,13 +61,14 @@ from analysis.data.validation import (
     Fields,
     Problems,
     arm_size,
+    arm_summary,
     check_analysis_columns,
     check_completeness,
     check_keys,
+    converted_sd_positive,
     events,
     known_study,
     rob2_overall,
-    standard_deviation,
     warn_bibliography,
     warn_change_scores,
     warn_sd_like_se,
@@ -102,7 +103,6 @@ STUDY_COLUMNS = ("study_id", "label", "citation", "year", "n1", "n2")
 #: tables a review may leave out (absent, or a header-only file): the manuscript then says the
 #: part was not done
 OPTIONAL_TABLES = ("adverse_events", "risk_of_bias")
-ARM_FIELDS = ("mean", "sd", "se", "ci_lower", "ci_upper", "median", "q1_", "q3_", "min", "max")
 OUTCOME_COLUMNS = (
     "study_id",
     "outcome",
@@ -680,88 +680,13 @@ def _outcome_data(
 
 def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
     """(mean, sd, Conversion | None) for one arm, or None after recording the problems."""
-    col = {f: f"{f}{arm}" for f in ARM_FIELDS}
-    errors_before = len(cells.problems.errors)
-    v = {
-        "mean": cells.number(row, col["mean"]),
-        "sd": standard_deviation(cells, row, col["sd"]),
-        "se": standard_deviation(cells, row, col["se"]),
-        "ci_lower": cells.number(row, col["ci_lower"]),
-        "ci_upper": cells.number(row, col["ci_upper"]),
-        "median": cells.number(row, col["median"]),
-        "q1": cells.number(row, col["q1_"]),
-        "q3": cells.number(row, col["q3_"]),
-        "minimum": cells.number(row, col["min"]),
-        "maximum": cells.number(row, col["max"]),
-    }
-    ok = len(cells.problems.errors) == errors_before
-    given = [c for c in ("sd", "se") if v[c] is not None]
-    if v["ci_lower"] is not None or v["ci_upper"] is not None:
-        given.append("ci")
-    if v["mean"] is not None and len(given) > 1:
-        cells.bad(row, col["se"], f"only one of {col['sd']}, {col['se']} or the CI for arm {arm}")
-        ok = False
-    if v["ci_lower"] is not None and v["ci_upper"] is not None:
-        if v["ci_lower"] >= v["ci_upper"]:
-            cells.bad(row, col["ci_upper"], f"greater than {col['ci_lower']} ({v['ci_lower']:g})")
-            ok = False
-        elif v["mean"] is not None and not v["ci_lower"] <= v["mean"] <= v["ci_upper"]:
-            cells.bad(
-                row, col["mean"], f"a mean inside its CI {v['ci_lower']:g} to {v['ci_upper']:g}"
-            )
-            ok = False
-    order = [
-        ("minimum", "min"),
-        ("q1", "q1_"),
-        ("median", "median"),
-        ("q3", "q3_"),
-        ("maximum", "max"),
-    ]
-    present = [(key, name) for key, name in order if v[key] is not None]
-    for (k_lo, n_lo), (k_hi, n_hi) in itertools.pairwise(present):
-        if v[k_lo] > v[k_hi]:
-            cells.bad(row, col[n_hi], f"at least {col[n_lo]} ({v[k_lo]:g})")
-            ok = False
-    names = dict(order)
-    for low, high in (("q1", "q3"), ("minimum", "maximum")):
-        if (v[low] is None) != (v[high] is None):
-            given, absent = (low, high) if v[high] is None else (high, low)
-            cells.bad(row, col[names[absent]], f"a value, as {col[names[given]]} is given")
-            ok = False
-    if (
-        v["median"] is not None
-        and v["q1"] is not None
-        and v["q1"] == v["q3"]
-        and v["minimum"] is None
-    ):
-        cells.bad(row, col["q3_"], "an interquartile range wider than 0 to estimate the SD")
-        ok = False
-    if v["median"] is not None and v["minimum"] is not None and v["minimum"] == v["maximum"]:
-        cells.bad(row, col["max"], "a range wider than 0 to estimate the SD")
-        ok = False
-    form = conversions.available_form(**v)
-    if form is None and ok:
-        column = col["sd"] if v["mean"] is not None else col["mean"]
-        cells.bad(
-            row,
-            column,
-            f"for arm {arm}: {col['mean']} with {col['sd']}, {col['se']} or "
-            f"{col['ci_lower']}/{col['ci_upper']}; or {col['median']} with "
-            f"{col['q1_']}/{col['q3_']} and/or {col['min']}/{col['max']}",
-        )
-    if not ok or form is None or n is None or study is None:
+    v = arm_summary(cells, row, arm)
+    if v is None or n is None or study is None:
         return None
     mean, sd, record = conversions.convert_arm(n, **v)
     if record is None:
         return mean, sd, None
-    if not sd > 0:
-        cells.problems.error(
-            cells.table.source,
-            row.number,
-            col["sd"],
-            sd,
-            f"a converted SD greater than 0 for arm {arm} ({record.description})",
-        )
+    if not converted_sd_positive(cells, row, arm, sd, record.description):
         return None
     conversion = Conversion(
         study_id=study.study_id,

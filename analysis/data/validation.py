@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import math
 import re
 import statistics
 from collections.abc import Iterable
 
+from analysis.data import conversions
 from analysis.data.reading import Row, Table
 from analysis.errors import DataError, Problem
 from analysis.vocabulary import CONTINUOUS_MEASURES, ROB_LEVELS
@@ -194,6 +196,8 @@ def known_study(cells: Cells, row, by_id: dict | None):
 # -- rules for one arm (build, check and meta alike) ---------------------------------------
 #: the fewest participants an arm may have (an SD needs two observations)
 MIN_ARM_SIZE = 2
+#: the columns of one arm's summary statistics in outcomes.csv (the arm number follows)
+ARM_FIELDS = ("mean", "sd", "se", "ci_lower", "ci_upper", "median", "q1_", "q3_", "min", "max")
 
 
 def arm_size(cells: Cells, row: Row, column: str, randomised: int | None = None) -> int | None:
@@ -223,6 +227,99 @@ def standard_deviation(cells: Cells, row: Row, column: str, required: bool = Fal
 def sampling_variance(cells: Cells, row: Row, column: str) -> float | None:
     """A study's sampling variance: a number greater than 0."""
     return cells.number(row, column, required=True, positive=True)
+
+
+def arm_summary(cells: Cells, row: Row, arm: int) -> dict | None:
+    """The summary statistics one arm reports (the keywords of
+    :func:`analysis.data.conversions.available_form`), or None after recording the problems:
+    one of SD, SE or CI with a mean; a CI that contains its mean; min <= q1 <= median <= q3 <=
+    max, each quartile and range end with its partner; a spread wider than 0 to estimate an
+    SD from; and a form the conversions can use."""
+    col = {f: f"{f}{arm}" for f in ARM_FIELDS}
+    errors_before = len(cells.problems.errors)
+    v = {
+        "mean": cells.number(row, col["mean"]),
+        "sd": standard_deviation(cells, row, col["sd"]),
+        "se": standard_deviation(cells, row, col["se"]),
+        "ci_lower": cells.number(row, col["ci_lower"]),
+        "ci_upper": cells.number(row, col["ci_upper"]),
+        "median": cells.number(row, col["median"]),
+        "q1": cells.number(row, col["q1_"]),
+        "q3": cells.number(row, col["q3_"]),
+        "minimum": cells.number(row, col["min"]),
+        "maximum": cells.number(row, col["max"]),
+    }
+    ok = len(cells.problems.errors) == errors_before
+    given = [c for c in ("sd", "se") if v[c] is not None]
+    if v["ci_lower"] is not None or v["ci_upper"] is not None:
+        given.append("ci")
+    if v["mean"] is not None and len(given) > 1:
+        cells.bad(row, col["se"], f"only one of {col['sd']}, {col['se']} or the CI for arm {arm}")
+        ok = False
+    if v["ci_lower"] is not None and v["ci_upper"] is not None:
+        if v["ci_lower"] >= v["ci_upper"]:
+            cells.bad(row, col["ci_upper"], f"greater than {col['ci_lower']} ({v['ci_lower']:g})")
+            ok = False
+        elif v["mean"] is not None and not v["ci_lower"] <= v["mean"] <= v["ci_upper"]:
+            cells.bad(
+                row, col["mean"], f"a mean inside its CI {v['ci_lower']:g} to {v['ci_upper']:g}"
+            )
+            ok = False
+    order = [
+        ("minimum", "min"),
+        ("q1", "q1_"),
+        ("median", "median"),
+        ("q3", "q3_"),
+        ("maximum", "max"),
+    ]
+    present = [(key, name) for key, name in order if v[key] is not None]
+    for (k_lo, n_lo), (k_hi, n_hi) in itertools.pairwise(present):
+        if v[k_lo] > v[k_hi]:
+            cells.bad(row, col[n_hi], f"at least {col[n_lo]} ({v[k_lo]:g})")
+            ok = False
+    names = dict(order)
+    for low, high in (("q1", "q3"), ("minimum", "maximum")):
+        if (v[low] is None) != (v[high] is None):
+            given, absent = (low, high) if v[high] is None else (high, low)
+            cells.bad(row, col[names[absent]], f"a value, as {col[names[given]]} is given")
+            ok = False
+    if (
+        v["median"] is not None
+        and v["q1"] is not None
+        and v["q1"] == v["q3"]
+        and v["minimum"] is None
+    ):
+        cells.bad(row, col["q3_"], "an interquartile range wider than 0 to estimate the SD")
+        ok = False
+    if v["median"] is not None and v["minimum"] is not None and v["minimum"] == v["maximum"]:
+        cells.bad(row, col["max"], "a range wider than 0 to estimate the SD")
+        ok = False
+    form = conversions.available_form(**v)
+    if form is None and ok:
+        column = col["sd"] if v["mean"] is not None else col["mean"]
+        cells.bad(
+            row,
+            column,
+            f"for arm {arm}: {col['mean']} with {col['sd']}, {col['se']} or "
+            f"{col['ci_lower']}/{col['ci_upper']}; or {col['median']} with "
+            f"{col['q1_']}/{col['q3_']} and/or {col['min']}/{col['max']}",
+        )
+    return v if ok and form is not None else None
+
+
+def converted_sd_positive(cells: Cells, row: Row, arm: int, sd: float, description: str) -> bool:
+    """Whether an SD converted from other statistics (``description``) is greater than 0;
+    records the problem when not."""
+    if sd > 0:
+        return True
+    cells.problems.error(
+        cells.table.source,
+        row.number,
+        f"sd{arm}",
+        sd,
+        f"a converted SD greater than 0 for arm {arm} ({description})",
+    )
+    return False
 
 
 # -- cross-checks -------------------------------------------------------------------------
