@@ -27,7 +27,6 @@ from analysis.data.reading import (
     sheet_names,
 )
 from analysis.data.schema import (
-    CITEKEY_PATTERN,
     GRADE_KEYS,
     PRISMA_KEYS,
     PROCESS_STEPS,
@@ -56,7 +55,6 @@ from analysis.data.validation import (
     BIB_FILE,
     MISSING,
     REVIEW_FILE,
-    YEAR_RANGE,
     Cells,
     Fields,
     Problems,
@@ -66,11 +64,14 @@ from analysis.data.validation import (
     check_completeness,
     check_keys,
     converted_sd_positive,
+    declared_outcome,
     events,
     known_study,
-    rob2_overall,
+    repeated,
+    study_fields,
     warn_bibliography,
     warn_change_scores,
+    warn_rob_overall,
     warn_sd_like_se,
     warn_unknown_columns,
 )
@@ -546,25 +547,9 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
     for row in table.rows:
         errors_before = len(problems.errors)
         sid = cells.text(row, "study_id")
-        if sid in listed:
-            cells.bad(row, "study_id", "a study_id not used in an earlier row")
+        if repeated(cells, row, sid, listed, "study_id", "a study_id not used in an earlier row"):
             continue
-        citation = cells.text(row, "citation")
-        if citation is not None and not CITEKEY_PATTERN.match(citation):
-            cells.bad(
-                row,
-                "citation",
-                "a citation key: starts with a letter, digit or _, then letters, digits and "
-                "_:.#$%&+?<>~/- (no spaces)",
-            )
-        elif citation is not None and bib_keys is not None and citation not in bib_keys:
-            cells.bad(row, "citation", f"a citation key defined in {BIB_FILE}")
-        fields = {
-            "year": cells.integer(row, "year", minimum=YEAR_RANGE[0], maximum=YEAR_RANGE[1]),
-            "n1": cells.integer(row, "n1", minimum=2),
-            "n2": cells.integer(row, "n2", minimum=2),
-            "label": cells.text(row, "label"),
-        }
+        fields = study_fields(cells, row, bib_keys)
         extra = {
             c: (cells.number(row, c) if c in numeric_extra else (row.get(c) or None))
             for c in extra_columns
@@ -576,7 +561,6 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
             continue
         listed[sid] = Study(
             study_id=sid,
-            citation=citation,
             row=row.number,
             extra=extra,
             **fields,
@@ -635,13 +619,17 @@ def _outcome_data(
         study = known_study(cells, row, by_id)
         oid = cells.text(row, "outcome")
         spec = specs.get(oid)
-        if oid is not None and spec is None and have_specs:
-            cells.bad(row, "outcome", "an outcome id declared in review.yml: " + ", ".join(specs))
+        if have_specs:
+            declared_outcome(
+                cells, row, "outcome", oid, specs, "an outcome id declared in review.yml: "
+                + ", ".join(specs),
+            )  # fmt: skip
         if study is not None and oid is not None:
-            if (study.study_id, oid) in seen:
-                cells.bad(row, "outcome", f"one row per study and outcome ({study.study_id})")
+            key = (study.study_id, oid)
+            expected = f"one row per study and outcome ({study.study_id})"
+            if repeated(cells, row, key, seen, "outcome", expected):
                 continue
-            seen.add((study.study_id, oid))
+            seen.add(key)
         n1 = arm_size(cells, row, "n1", study.n1 if study else None)
         n2 = arm_size(cells, row, "n2", study.n2 if study else None)
         change = cells.boolean(row, "change")
@@ -716,8 +704,8 @@ def _adverse_events(table: Table | None, by_id: dict, problems: Problems) -> lis
         name = cells.text(row, "event")
         if study is not None and name is not None:
             key = (study.study_id, event_key(name))
-            if key in seen:
-                cells.bad(row, "event", f"one row per study and event ({study.study_id})")
+            expected = f"one row per study and event ({study.study_id})"
+            if repeated(cells, row, key, seen, "event", expected):
                 continue
             seen.add(key)
         serious = cells.boolean(row, "serious")
@@ -744,27 +732,21 @@ def _risk_of_bias(
     for row in table.rows:
         study = known_study(cells, row, by_id)
         outcome = row.get("outcome") or None
-        if outcome is not None and outcome not in specs and have_specs:
-            cells.bad(row, "outcome", "blank (all outcomes) or an outcome id from review.yml")
+        if have_specs:
+            declared_outcome(
+                cells, row, "outcome", outcome, specs,
+                "blank (all outcomes) or an outcome id from review.yml",
+            )  # fmt: skip
         judgments = {c: cells.rob(row, c) for c in (*ROB_DOMAINS, "overall")}
         if study is None:
             continue
-        if (study.study_id, outcome) in seen:
-            cells.bad(row, "study_id", "one row per study and outcome (blank outcome = all)")
+        expected = "one row per study and outcome (blank outcome = all)"
+        if repeated(cells, row, (study.study_id, outcome), seen, "study_id", expected):
             continue
         seen.add((study.study_id, outcome))
         if None in judgments.values():
             continue
-        allowed = rob2_overall(judgments[d] for d in ROB_DOMAINS)
-        if judgments["overall"] not in allowed:
-            problems.warn(
-                table.source,
-                row.number,
-                "overall",
-                row.get("overall"),
-                f"'{' or '.join(allowed)}' by the RoB 2 algorithm for domains "
-                + ", ".join(judgments[d] for d in ROB_DOMAINS),
-            )
+        warn_rob_overall(cells, row, judgments)
         assessments.append(RobAssessment(study.study_id, outcome, row=row.number, **judgments))
     return assessments
 

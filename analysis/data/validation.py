@@ -18,8 +18,9 @@ from collections.abc import Iterable
 
 from analysis.data import conversions
 from analysis.data.reading import Row, Table
+from analysis.data.schema import CITEKEY_PATTERN
 from analysis.errors import DataError, Problem
-from analysis.vocabulary import CONTINUOUS_MEASURES, ROB_LEVELS
+from analysis.vocabulary import CONTINUOUS_MEASURES, ROB_DOMAINS, ROB_LEVELS
 
 REVIEW_FILE = "review.yml"
 BIB_FILE = "references.bib"
@@ -360,6 +361,59 @@ def sd_looks_like_se(sd: float, n: int, other_sds: list[float]) -> float | None:
     if abs(math.log(sd * math.sqrt(n) / typical)) < abs(math.log(sd / typical)):
         return typical
     return None
+
+
+def repeated(cells: Cells, row: Row, key, seen, column: str, expected: str) -> bool:
+    """Whether ``key`` (a study, or a study and outcome or event) already had a row in
+    ``seen``; records the repeat as a problem of ``column``."""
+    if key in seen:
+        cells.bad(row, column, expected)
+        return True
+    return False
+
+
+def declared_outcome(cells: Cells, row: Row, column: str, oid, specs, expected: str) -> None:
+    """Records an outcome id (when given) that review.yml does not declare."""
+    if oid is not None and oid not in specs:
+        cells.bad(row, column, expected)
+
+
+def study_fields(cells: Cells, row: Row, bib_keys) -> dict:
+    """The citation, year, arm sizes and label of one studies.csv row (None where bad): the
+    citation a well-formed key defined in references.bib (``bib_keys``, None when it could not
+    be read), the year within :data:`YEAR_RANGE`, each arm at least :data:`MIN_ARM_SIZE`."""
+    citation = cells.text(row, "citation")
+    if citation is not None and not CITEKEY_PATTERN.match(citation):
+        cells.bad(
+            row,
+            "citation",
+            "a citation key: starts with a letter, digit or _, then letters, digits and "
+            "_:.#$%&+?<>~/- (no spaces)",
+        )
+    elif citation is not None and bib_keys is not None and citation not in bib_keys:
+        cells.bad(row, "citation", f"a citation key defined in {BIB_FILE}")
+    return {
+        "citation": citation,
+        "year": cells.integer(row, "year", minimum=YEAR_RANGE[0], maximum=YEAR_RANGE[1]),
+        "n1": cells.integer(row, "n1", minimum=MIN_ARM_SIZE),
+        "n2": cells.integer(row, "n2", minimum=MIN_ARM_SIZE),
+        "label": cells.text(row, "label"),
+    }
+
+
+def warn_rob_overall(cells: Cells, row: Row, judgments: dict) -> None:
+    """Warn when a row's overall judgment is not one :func:`rob2_overall` allows for its
+    domain judgments."""
+    allowed = rob2_overall(judgments[d] for d in ROB_DOMAINS)
+    if judgments["overall"] not in allowed:
+        cells.problems.warn(
+            cells.table.source,
+            row.number,
+            "overall",
+            row.get("overall"),
+            f"'{' or '.join(allowed)}' by the RoB 2 algorithm for domains "
+            + ", ".join(judgments[d] for d in ROB_DOMAINS),
+        )
 
 
 # -- cross-file checks and warnings (the tables against review.yml) ------------------------
