@@ -7,8 +7,6 @@ Every problem in every file is collected first and raised together as one
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from pathlib import Path
 
 from analysis import vocabulary
@@ -53,7 +51,6 @@ from analysis.data.schema import (
 from analysis.data.validation import (
     ARM_FIELDS,
     BIB_FILE,
-    MISSING,
     REVIEW_FILE,
     Cells,
     Fields,
@@ -63,11 +60,18 @@ from analysis.data.validation import (
     check_analysis_columns,
     check_completeness,
     check_keys,
+    confidence_level,
     converted_sd_positive,
     declared_outcome,
     events,
+    grade_judgments,
     known_study,
+    numeric_column,
+    outcome_id,
+    pooling_method,
     repeated,
+    resolve_characteristics,
+    sensitivity_analyses,
     study_fields,
     warn_bibliography,
     warn_change_scores,
@@ -82,14 +86,11 @@ from analysis.vocabulary import (
     CI_ALIASES,
     CI_METHODS,
     CREDIT_ROLES,
-    GRADE_DOMAINS,
     ILLUSTRATIVE_PARTS,
     INVERSE_VARIANCE,
     MODELS,
     REVIEW_POOLING_METHODS,
     ROB_DOMAINS,
-    SENSITIVITY_ANALYSES,
-    TABLE_METHOD_MEASURES,
     TAU2_METHODS,
     VOCABULARY_KEYS,
 )
@@ -117,7 +118,6 @@ OUTCOME_COLUMNS = (
 )
 ADVERSE_COLUMNS = ("study_id", "event", "serious", "events1", "n1", "events2", "n2")
 ROB_COLUMNS = ("study_id", "outcome", *ROB_DOMAINS, "overall")
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def load_review(data_dir: Path | str = DATA_DIR) -> Review:
@@ -181,7 +181,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         short_title=settings.short_title,
         labelling=settings.labelling,
         vocabulary=settings.vocabulary,
-        characteristics=_resolve_characteristics(
+        characteristics=resolve_characteristics(
             settings.characteristics, tables["studies"], studies, problems
         ),
         authors=settings.authors,
@@ -403,18 +403,8 @@ class _ReviewYml:
 
     @staticmethod
     def _analysis(a: dict, f: Fields) -> AnalysisSettings:
-        if "level" in a and "alpha" in a:
-            f.bad("analysis.alpha", a["alpha"], "either analysis.level or analysis.alpha, not both")
-        level = a.get("level", 1 - a["alpha"] if isinstance(a.get("alpha"), float) else 0.95)
-        if "alpha" in a and not isinstance(a["alpha"], float):
-            f.bad("analysis.alpha", a["alpha"], "a number between 0 and 1, e.g. 0.05")
-        if not isinstance(level, float) or not 0 < level < 1:
-            f.bad("analysis.level", level, "a number between 0 and 1, e.g. 0.95")
-            level = 0.95
-        sensitivity = f.strings(a, "sensitivity", "analysis.sensitivity")
-        for name in sensitivity:
-            if name not in SENSITIVITY_ANALYSES:
-                f.bad("analysis.sensitivity", name, "one of " + ", ".join(SENSITIVITY_ANALYSES))
+        level = confidence_level(a, f)
+        sensitivity = sensitivity_analyses(a, f)
         return AnalysisSettings(
             model=f.choice(a, "model", "analysis.model", MODELS, default="random"),
             tau2_method=f.choice(a, "tau2_method", "analysis.tau2_method", TAU2_METHODS, "REML"),
@@ -424,7 +414,7 @@ class _ReviewYml:
             prediction_interval=f.boolean(
                 a, "prediction_interval", "analysis.prediction_interval", default=True
             ),
-            level=round(float(level), 10),
+            level=level,
             subgroups=f.strings(a, "subgroups", "analysis.subgroups"),
             moderators=f.strings(a, "moderators", "analysis.moderators"),
             sensitivity=sensitivity,
@@ -432,31 +422,6 @@ class _ReviewYml:
                 a, "method", "analysis.method", REVIEW_POOLING_METHODS, INVERSE_VARIANCE
             ),
         )
-
-    @staticmethod
-    def _pooling(item: dict, path: str, measure: str, settings, f: Fields) -> str:
-        """The outcome's pooling method (its own ``method``, else ``analysis.method``), refused
-        where it cannot be fitted: MH needs a binary measure, Peto odds ratios, and both a
-        z-based CI (metafor ``rma.mh``/``rma.peto``)."""
-        own = "method" in item
-        key = f"{path}.method" if own else "analysis.method"
-        method = (
-            f.choice(item, "method", key, REVIEW_POOLING_METHODS, INVERSE_VARIANCE)
-            if own
-            else settings.pooling
-        )
-        if method == INVERSE_VARIANCE:
-            return method
-        if measure not in TABLE_METHOD_MEASURES[method]:
-            pools = "/".join(TABLE_METHOD_MEASURES[method])
-            f.bad(key, method, f"{INVERSE_VARIANCE} for {measure} outcome '{item.get('id')}' "
-                  f"({method} pools {pools} only)")  # fmt: skip
-            return INVERSE_VARIANCE
-        if settings.ci_method != "z":
-            f.bad(key, method, f"{INVERSE_VARIANCE} with analysis.ci_method "
-                  f"{settings.ci_method} ({method} has z-based intervals only)")  # fmt: skip
-            return INVERSE_VARIANCE
-        return method
 
     @staticmethod
     def _outcomes(content: dict, f: Fields, settings) -> tuple[OutcomeSpec, ...]:
@@ -470,13 +435,7 @@ class _ReviewYml:
             if not isinstance(item, dict):
                 f.bad(path, item, "an outcome: id, label, measure, primary, lower_is_better, unit")
                 continue
-            oid = f.text(item, "id", f"{path}.id")
-            if oid is not None and not _IDENTIFIER.match(oid):
-                f.bad(f"{path}.id", oid, "an identifier: letters, digits and _ (e.g. anti_dsdna)")
-                oid = None
-            if oid in seen:
-                f.bad(f"{path}.id", oid, "a unique outcome id")
-                oid = None
+            oid = outcome_id(item, path, seen, f)
             if oid is None:
                 continue
             seen.add(oid)
@@ -486,7 +445,7 @@ class _ReviewYml:
                     id=oid,
                     label=f.text(item, "label", f"{path}.label") or oid,
                     measure=measure,
-                    method=_ReviewYml._pooling(item, path, measure, settings, f),
+                    method=pooling_method(item, path, measure, settings, f),
                     primary=f.boolean(item, "primary", f"{path}.primary", default=False),
                     lower_is_better=f.boolean(
                         item, "lower_is_better", f"{path}.lower_is_better", default=None
@@ -542,7 +501,7 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
     if not cells.require_columns(STUDY_COLUMNS):
         return [], None
     extra_columns = [c for c in table.columns if c not in STUDY_COLUMNS]
-    numeric_extra = {c for c in extra_columns if _numeric_column(table, c)}
+    numeric_extra = {c for c in extra_columns if numeric_column(table, c)}
     studies, listed = [], {}
     for row in table.rows:
         errors_before = len(problems.errors)
@@ -567,42 +526,6 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
         )
         studies.append(listed[sid])
     return studies, listed
-
-
-def _resolve_characteristics(declared, table: Table | None, studies, problems: Problems):
-    """The declared characteristics, each naming a studies.csv column; an unset ``summary`` is
-    ``range`` for a numeric column and ``counts`` for a text column (a ``range`` of text is an
-    error naming the key)."""
-    if table is None:
-        return declared
-    resolved = []
-    for i, c in enumerate(declared, start=1):
-        if c.column not in table.columns:
-            problems.error(
-                REVIEW_FILE, None, f"characteristics[{i}].column", c.column,
-                f"a column of {table.source}: " + ", ".join(table.columns),
-            )  # fmt: skip
-            continue
-        values = [s.get(c.column) for s in studies if s.get(c.column) is not None]
-        numeric = bool(values) and all(isinstance(v, (float, int)) for v in values)
-        summary = c.summary or ("range" if numeric else "counts")
-        if summary == "range" and not numeric:
-            problems.error(
-                REVIEW_FILE, None, f"characteristics[{i}].summary", summary,
-                f"counts or none: column '{c.column}' holds text",
-            )  # fmt: skip
-            continue
-        resolved.append(replace(c, summary=summary))
-    return tuple(resolved)
-
-
-def _numeric_column(table: Table, column: str) -> bool:
-    """An extra column is numeric when most of its filled cells are numbers (the others are
-    then reported as errors, not silently read as text)."""
-    probe = Cells(table, Problems())
-    values = [row for row in table.rows if row.get(column).lower() not in MISSING]
-    numbers = sum(probe.number(row, column) is not None for row in values)
-    return bool(values) and numbers > len(values) / 2
 
 
 def _outcome_data(
@@ -831,28 +754,8 @@ def _grade(path: Path, specs: dict, have_specs: bool, problems: Problems) -> lis
         return []
     check_keys(content, GRADE_KEYS, path.name, problems)
     f = Fields(path.name, problems)
-    judgments = []
-    for oid, domains in f.mapping(content, "outcomes", "outcomes", required=False).items():
-        if have_specs and oid not in specs:
-            f.bad(f"outcomes.{oid}", oid, "an outcome id declared in review.yml")
-            continue
-        if not isinstance(domains, dict):
-            f.bad(f"outcomes.{oid}", domains, "a mapping of GRADE domains to judgments")
-            continue
-        for domain, judgment in domains.items():
-            path_ = f"outcomes.{oid}.{domain}"
-            if domain not in GRADE_DOMAINS:
-                f.bad(path_, domain, "one of " + ", ".join(GRADE_DOMAINS))
-                continue
-            if not isinstance(judgment, dict):
-                judgment = {"downgrade": judgment}
-            level = judgment.get("downgrade")
-            if isinstance(level, bool) or level not in (0, 1, 2):
-                f.bad(f"{path_}.downgrade", level, "0, 1 or 2 (levels to downgrade)")
-                continue
-            reason = f.text(judgment, "reason", f"{path_}.reason", required=level > 0)
-            judgments.append(GradeJudgment(oid, domain, level, reason))
-    return judgments
+    outcomes = f.mapping(content, "outcomes", "outcomes", required=False)
+    return grade_judgments(outcomes, specs, have_specs, f)
 
 
 def _bib_keys(path: Path, problems: Problems) -> list[str] | None:

@@ -15,12 +15,22 @@ import math
 import re
 import statistics
 from collections.abc import Iterable
+from dataclasses import replace
 
 from analysis.data import conversions
 from analysis.data.reading import Row, Table
-from analysis.data.schema import CITEKEY_PATTERN
+from analysis.data.schema import CITEKEY_PATTERN, GradeJudgment
 from analysis.errors import DataError, Problem
-from analysis.vocabulary import CONTINUOUS_MEASURES, ROB_DOMAINS, ROB_LEVELS
+from analysis.vocabulary import (
+    CONTINUOUS_MEASURES,
+    GRADE_DOMAINS,
+    INVERSE_VARIANCE,
+    REVIEW_POOLING_METHODS,
+    ROB_DOMAINS,
+    ROB_LEVELS,
+    SENSITIVITY_ANALYSES,
+    TABLE_METHOD_MEASURES,
+)
 
 REVIEW_FILE = "review.yml"
 BIB_FILE = "references.bib"
@@ -192,6 +202,15 @@ def known_study(cells: Cells, row, by_id: dict | None):
         cells.bad(row, "study_id", "a study_id listed in studies.csv")
         return None
     return by_id[sid]
+
+
+def numeric_column(table: Table, column: str) -> bool:
+    """An extra column is numeric when most of its filled cells are numbers (the others are
+    then reported as errors, not silently read as text)."""
+    probe = Cells(table, Problems())
+    values = [row for row in table.rows if row.get(column).lower() not in MISSING]
+    numbers = sum(probe.number(row, column) is not None for row in values)
+    return bool(values) and numbers > len(values) / 2
 
 
 # -- rules for one arm (build, check and meta alike) ---------------------------------------
@@ -638,6 +657,128 @@ def warn_bibliography(bib_keys, methods_keys, methods_name, outcome_data, table,
             key,
             f"an entry in {BIB_FILE} or {methods_name} for the conversion method cited ({source})",
         )
+
+
+# -- rules of review.yml and grade.yml values ----------------------------------------
+#: an outcome id: a letter, then letters, digits and _
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def confidence_level(a: dict, f: Fields) -> float:
+    """review.yml ``analysis.level`` (or ``1 - analysis.alpha``, not both): a number between 0
+    and 1, 0.95 when unset or bad."""
+    if "level" in a and "alpha" in a:
+        f.bad("analysis.alpha", a["alpha"], "either analysis.level or analysis.alpha, not both")
+    level = a.get("level", 1 - a["alpha"] if isinstance(a.get("alpha"), float) else 0.95)
+    if "alpha" in a and not isinstance(a["alpha"], float):
+        f.bad("analysis.alpha", a["alpha"], "a number between 0 and 1, e.g. 0.05")
+    if not isinstance(level, float) or not 0 < level < 1:
+        f.bad("analysis.level", level, "a number between 0 and 1, e.g. 0.95")
+        level = 0.95
+    return round(float(level), 10)
+
+
+def sensitivity_analyses(a: dict, f: Fields) -> tuple:
+    """review.yml ``analysis.sensitivity``: the names given, each a known sensitivity
+    analysis (an unknown name is recorded and kept, so the settings still load)."""
+    sensitivity = f.strings(a, "sensitivity", "analysis.sensitivity")
+    for name in sensitivity:
+        if name not in SENSITIVITY_ANALYSES:
+            f.bad("analysis.sensitivity", name, "one of " + ", ".join(SENSITIVITY_ANALYSES))
+    return sensitivity
+
+
+def pooling_method(item: dict, path: str, measure: str, settings, f: Fields) -> str:
+    """The outcome's pooling method (its own ``method``, else ``analysis.method``), refused
+    where it cannot be fitted: MH needs a binary measure, Peto odds ratios, and both a
+    z-based CI (metafor ``rma.mh``/``rma.peto``)."""
+    own = "method" in item
+    key = f"{path}.method" if own else "analysis.method"
+    method = (
+        f.choice(item, "method", key, REVIEW_POOLING_METHODS, INVERSE_VARIANCE)
+        if own
+        else settings.pooling
+    )
+    if method == INVERSE_VARIANCE:
+        return method
+    if measure not in TABLE_METHOD_MEASURES[method]:
+        pools = "/".join(TABLE_METHOD_MEASURES[method])
+        f.bad(key, method, f"{INVERSE_VARIANCE} for {measure} outcome '{item.get('id')}' "
+              f"({method} pools {pools} only)")  # fmt: skip
+        return INVERSE_VARIANCE
+    if settings.ci_method != "z":
+        f.bad(key, method, f"{INVERSE_VARIANCE} with analysis.ci_method "
+              f"{settings.ci_method} ({method} has z-based intervals only)")  # fmt: skip
+        return INVERSE_VARIANCE
+    return method
+
+
+def outcome_id(item: dict, path: str, seen, f: Fields) -> str | None:
+    """An outcome's ``id``: an identifier (:data:`IDENTIFIER`) not in ``seen``, or None after
+    recording the problem."""
+    oid = f.text(item, "id", f"{path}.id")
+    if oid is not None and not IDENTIFIER.match(oid):
+        f.bad(f"{path}.id", oid, "an identifier: letters, digits and _ (e.g. anti_dsdna)")
+        oid = None
+    if oid in seen:
+        f.bad(f"{path}.id", oid, "a unique outcome id")
+        oid = None
+    return oid
+
+
+def grade_judgments(outcomes: dict, specs: dict, have_specs: bool, f: Fields) -> list:
+    """The GRADE judgments of grade.yml ``outcomes`` (outcome id -> domain -> ``downgrade`` 0,
+    1 or 2 with a ``reason`` when above 0), each outcome declared in review.yml (``specs``,
+    checked when ``have_specs``) and each domain a GRADE domain."""
+    judgments = []
+    for oid, domains in outcomes.items():
+        if have_specs and oid not in specs:
+            f.bad(f"outcomes.{oid}", oid, "an outcome id declared in review.yml")
+            continue
+        if not isinstance(domains, dict):
+            f.bad(f"outcomes.{oid}", domains, "a mapping of GRADE domains to judgments")
+            continue
+        for domain, judgment in domains.items():
+            path_ = f"outcomes.{oid}.{domain}"
+            if domain not in GRADE_DOMAINS:
+                f.bad(path_, domain, "one of " + ", ".join(GRADE_DOMAINS))
+                continue
+            if not isinstance(judgment, dict):
+                judgment = {"downgrade": judgment}
+            level = judgment.get("downgrade")
+            if isinstance(level, bool) or level not in (0, 1, 2):
+                f.bad(f"{path_}.downgrade", level, "0, 1 or 2 (levels to downgrade)")
+                continue
+            reason = f.text(judgment, "reason", f"{path_}.reason", required=level > 0)
+            judgments.append(GradeJudgment(oid, domain, level, reason))
+    return judgments
+
+
+def resolve_characteristics(declared, table: Table | None, studies, problems: Problems):
+    """The declared characteristics, each naming a studies.csv column; an unset ``summary`` is
+    ``range`` for a numeric column and ``counts`` for a text column (a ``range`` of text is an
+    error naming the key)."""
+    if table is None:
+        return declared
+    resolved = []
+    for i, c in enumerate(declared, start=1):
+        if c.column not in table.columns:
+            problems.error(
+                REVIEW_FILE, None, f"characteristics[{i}].column", c.column,
+                f"a column of {table.source}: " + ", ".join(table.columns),
+            )  # fmt: skip
+            continue
+        values = [s.get(c.column) for s in studies if s.get(c.column) is not None]
+        numeric = bool(values) and all(isinstance(v, (float, int)) for v in values)
+        summary = c.summary or ("range" if numeric else "counts")
+        if summary == "range" and not numeric:
+            problems.error(
+                REVIEW_FILE, None, f"characteristics[{i}].summary", summary,
+                f"counts or none: column '{c.column}' holds text",
+            )  # fmt: skip
+            continue
+        resolved.append(replace(c, summary=summary))
+    return tuple(resolved)
 
 
 # -- the keys of a YAML file ---------------------------------------------------------------
