@@ -65,6 +65,7 @@ from analysis.data.validation import (
     declared_outcome,
     events,
     grade_judgments,
+    known_names,
     known_study,
     numeric_column,
     outcome_id,
@@ -281,13 +282,9 @@ class _ReviewYml:
         if not isinstance(value, dict):
             f.bad("example", value, "true, false or {synthetic_data: .., illustrative: [..]}")
             return Labelling()
-        for key in value:
-            if key not in ("synthetic_data", "illustrative"):
-                f.bad(f"example.{key}", key, "one of synthetic_data, illustrative")
+        known_names(value, ("synthetic_data", "illustrative"), "example", f)
         parts = f.strings(value, "illustrative", "example.illustrative")
-        for part in parts:
-            if part not in ILLUSTRATIVE_PARTS:
-                f.bad("example.illustrative", part, "one of " + ", ".join(ILLUSTRATIVE_PARTS))
+        known_names(parts, ILLUSTRATIVE_PARTS, "example.illustrative", f, each_path=False)
         return Labelling(
             synthetic_data=f.boolean(value, "synthetic_data", "example.synthetic_data", False),
             illustrative=tuple(p for p in parts if p in ILLUSTRATIVE_PARTS),
@@ -295,9 +292,7 @@ class _ReviewYml:
 
     @staticmethod
     def _vocabulary(words: dict, f: Fields) -> Vocabulary:
-        for key in words:
-            if key not in VOCABULARY_KEYS:
-                f.bad(f"vocabulary.{key}", key, "one of " + ", ".join(VOCABULARY_KEYS))
+        known_names(words, VOCABULARY_KEYS, "vocabulary", f)
         given = {
             key: f.text(words, key, f"vocabulary.{key}", required=False) for key in VOCABULARY_KEYS
         }
@@ -319,9 +314,7 @@ class _ReviewYml:
             if not isinstance(item, dict):
                 f.bad(path, item, "a characteristic: column, label, unit, summary")
                 continue
-            for key in item:
-                if key not in ("column", "label", "unit", "summary"):
-                    f.bad(f"{path}.{key}", key, "one of column, label, unit, summary")
+            known_names(item, ("column", "label", "unit", "summary"), path, f)
             column = f.text(item, "column", f"{path}.column")
             if column is None:
                 continue
@@ -381,9 +374,7 @@ class _ReviewYml:
         """``process``: per step (selection, data_collection, risk_of_bias) the reviewers,
         whether independently, and how disagreements were resolved; each field optional."""
         steps = {}
-        for name in content:
-            if name not in PROCESS_STEPS:
-                f.bad(f"process.{name}", name, "one of " + ", ".join(PROCESS_STEPS))
+        known_names(content, PROCESS_STEPS, "process", f)
         for name in PROCESS_STEPS:
             step = f.mapping(content, name, f"process.{name}", False)
             if not step:

@@ -664,6 +664,14 @@ def warn_bibliography(bib_keys, methods_keys, methods_name, outcome_data, table,
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
+def known_names(names, allowed, path: str, f: Fields, each_path: bool = True) -> None:
+    """Records each of ``names`` (the keys of a mapping, or listed values) that is not one of
+    ``allowed``, at ``path.name`` (``each_path``) or at ``path``."""
+    for name in names:
+        if name not in allowed:
+            f.bad(f"{path}.{name}" if each_path else path, name, "one of " + ", ".join(allowed))
+
+
 def confidence_level(a: dict, f: Fields) -> float:
     """review.yml ``analysis.level`` (or ``1 - analysis.alpha``, not both): a number between 0
     and 1, 0.95 when unset or bad."""
@@ -682,9 +690,7 @@ def sensitivity_analyses(a: dict, f: Fields) -> tuple:
     """review.yml ``analysis.sensitivity``: the names given, each a known sensitivity
     analysis (an unknown name is recorded and kept, so the settings still load)."""
     sensitivity = f.strings(a, "sensitivity", "analysis.sensitivity")
-    for name in sensitivity:
-        if name not in SENSITIVITY_ANALYSES:
-            f.bad("analysis.sensitivity", name, "one of " + ", ".join(SENSITIVITY_ANALYSES))
+    known_names(sensitivity, SENSITIVITY_ANALYSES, "analysis.sensitivity", f, each_path=False)
     return sensitivity
 
 
