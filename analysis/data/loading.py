@@ -11,7 +11,6 @@ from pathlib import Path
 
 from analysis import vocabulary
 from analysis.bibliography import read_items as bibtex_items
-from analysis.bibliography import syntax_errors as bibtex_syntax_errors
 from analysis.data import conversions
 from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import (
@@ -57,6 +56,7 @@ from analysis.data.validation import (
     Problems,
     arm_size,
     arm_summary,
+    bib_entry_keys,
     check_analysis_columns,
     check_completeness,
     check_keys,
@@ -762,17 +762,5 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
     except UnicodeDecodeError:
         problems.error(path.name, None, None, None, "UTF-8 text")
         return None
-    keys = []
-    for item in bibtex_items(text):  # the one BibTeX reader (analysis/bibliography.py)
-        if not item.is_entry:
-            continue
-        lines = text.splitlines()
-        for line, expected in bibtex_syntax_errors(item):
-            problems.error(
-                path.name, line, None, lines[min(line, len(lines)) - 1].strip(), expected
-            )
-        if item.key in keys:
-            line = item.line
-            problems.error(path.name, None, None, item.key, f"a unique citation key (line {line})")
-        keys.append(item.key)
-    return keys
+    # the one BibTeX reader (analysis/bibliography.py)
+    return bib_entry_keys(text, bibtex_items(text), path.name, problems)

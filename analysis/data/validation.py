@@ -17,6 +17,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import replace
 
+from analysis.bibliography import syntax_errors as bibtex_syntax_errors
 from analysis.data import conversions
 from analysis.data.reading import Row, Table
 from analysis.data.schema import CITEKEY_PATTERN, GradeJudgment
@@ -785,6 +786,24 @@ def resolve_characteristics(declared, table: Table | None, studies, problems: Pr
             continue
         resolved.append(replace(c, summary=summary))
     return tuple(resolved)
+
+
+# -- a BibTeX file -------------------------------------------------------------------------
+def bib_entry_keys(text: str, items, file: str, problems: Problems) -> list[str]:
+    """The citation keys of the entries among ``items`` (read from ``text``), recording each
+    entry's syntax errors and each key defined twice."""
+    keys = []
+    for item in items:
+        if not item.is_entry:
+            continue
+        lines = text.splitlines()
+        for line, expected in bibtex_syntax_errors(item):
+            problems.error(file, line, None, lines[min(line, len(lines)) - 1].strip(), expected)
+        if item.key in keys:
+            line = item.line
+            problems.error(file, None, None, item.key, f"a unique citation key (line {line})")
+        keys.append(item.key)
+    return keys
 
 
 # -- the keys of a YAML file ---------------------------------------------------------------
