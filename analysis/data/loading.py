@@ -1,6 +1,8 @@
-"""``load_review(data_dir) -> Review``: read, convert and validate a data folder in one pass.
+"""``load_review(data_dir) -> Review``: read a data folder and convert it to a typed Review.
 
-Every problem in every file is collected first and raised together as one
+The rules that decide whether a value is acceptable are :mod:`analysis.data.validation`'s;
+this module reads the files, converts them and calls those rules. Every problem in every file
+is collected first and raised together as one
 :class:`~analysis.errors.DataError`; what only deserves a statistician's attention ends up in
 ``Review.warnings``. The files and their columns are documented in ``data/README.md``.
 """

@@ -1,9 +1,13 @@
 """The data rules of `build`, `check` and `meta`: collect every problem, then report them together.
 
 :class:`Problems` gathers errors (the data cannot be analysed) and warnings (what a
-statistician would flag). The cell parsers record a problem and return ``None`` instead of
-raising, so one pass finds everything. The cross-checks below encode the rules a reviewer
-would otherwise check by hand; each names its published basis.
+statistician would flag). The cell parsers (:class:`Cells` for a table, :class:`Fields` for a
+YAML mapping) record a problem and return ``None`` instead of raising, so one pass finds
+everything. Every rule that decides whether a value is acceptable lives here: the cells and
+rows of each table, the values of review.yml and grade.yml, the entries of references.bib and
+the cross-file checks, which encode the rules a reviewer would otherwise check by hand (each
+names its published basis). :mod:`analysis.data.loading` reads and converts, and calls these;
+the PRISMA flow's arithmetic is :mod:`analysis.data.prisma_flow`.
 """
 
 from __future__ import annotations
