@@ -1,21 +1,18 @@
-"""``load_review(data_dir) -> Review``: read, convert and validate a data folder in one pass.
+"""``load_review(data_dir) -> Review``: read a data folder and convert it to a typed Review.
 
-Every problem in every file is collected first and raised together as one
+The rules that decide whether a value is acceptable are :mod:`analysis.data.validation`'s;
+this module reads the files, converts them and calls those rules. Every problem in every file
+is collected first and raised together as one
 :class:`~analysis.errors.DataError`; what only deserves a statistician's attention ends up in
 ``Review.warnings``. The files and their columns are documented in ``data/README.md``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-import re
-from dataclasses import replace
 from pathlib import Path
 
 from analysis import vocabulary
 from analysis.bibliography import read_items as bibtex_items
-from analysis.bibliography import syntax_errors as bibtex_syntax_errors
 from analysis.data import conversions
 from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import (
@@ -29,7 +26,6 @@ from analysis.data.reading import (
     sheet_names,
 )
 from analysis.data.schema import (
-    CITEKEY_PATTERN,
     GRADE_KEYS,
     PRISMA_KEYS,
     PROCESS_STEPS,
@@ -54,20 +50,37 @@ from analysis.data.schema import (
     event_key,
 )
 from analysis.data.validation import (
-    MISSING,
+    ARM_FIELDS,
+    BIB_FILE,
     REVIEW_FILE,
-    YEAR_RANGE,
     Cells,
+    Fields,
     Problems,
     arm_size,
+    arm_summary,
+    bib_entry_keys,
     check_analysis_columns,
     check_completeness,
     check_keys,
+    confidence_level,
+    converted_sd_positive,
+    declared_outcome,
     events,
-    rob2_overall,
-    standard_deviation,
+    grade_judgments,
+    known_names,
+    known_study,
+    numeric_column,
+    outcome_id,
+    pooling_method,
+    repeated,
+    resolve_characteristics,
+    sensitivity_analyses,
+    study_fields,
+    warn_bibliography,
     warn_change_scores,
+    warn_rob_overall,
     warn_sd_like_se,
+    warn_unknown_columns,
 )
 from analysis.errors import DataError, Problem
 from analysis.paths import DATA_DIR, METHODS_BIB, ROOT
@@ -76,14 +89,11 @@ from analysis.vocabulary import (
     CI_ALIASES,
     CI_METHODS,
     CREDIT_ROLES,
-    GRADE_DOMAINS,
     ILLUSTRATIVE_PARTS,
     INVERSE_VARIANCE,
     MODELS,
     REVIEW_POOLING_METHODS,
     ROB_DOMAINS,
-    SENSITIVITY_ANALYSES,
-    TABLE_METHOD_MEASURES,
     TAU2_METHODS,
     VOCABULARY_KEYS,
 )
@@ -91,7 +101,6 @@ from analysis.vocabulary import REVIEW_MEASURES as MEASURES
 
 PRISMA_FILE = "prisma.yml"
 GRADE_FILE = "grade.yml"
-BIB_FILE = "references.bib"
 
 #: the studies.csv columns every review needs: they identify the trials and feed the statistics
 #: (any other column is a characteristic, declared in review.yml ``characteristics``)
@@ -99,7 +108,6 @@ STUDY_COLUMNS = ("study_id", "label", "citation", "year", "n1", "n2")
 #: tables a review may leave out (absent, or a header-only file): the manuscript then says the
 #: part was not done
 OPTIONAL_TABLES = ("adverse_events", "risk_of_bias")
-ARM_FIELDS = ("mean", "sd", "se", "ci_lower", "ci_upper", "median", "q1_", "q3_", "min", "max")
 OUTCOME_COLUMNS = (
     "study_id",
     "outcome",
@@ -113,7 +121,6 @@ OUTCOME_COLUMNS = (
 )
 ADVERSE_COLUMNS = ("study_id", "event", "serious", "events1", "n1", "events2", "n2")
 ROB_COLUMNS = ("study_id", "outcome", *ROB_DOMAINS, "overall")
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def load_review(data_dir: Path | str = DATA_DIR) -> Review:
@@ -158,7 +165,15 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
     check_completeness(tables, studies, specs, rob, problems)
     warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
-    _warn_bibliography(bib_keys, outcome_data, tables["outcomes"], problems)
+    methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
+    warn_bibliography(
+        bib_keys,
+        methods_keys,
+        METHODS_BIB.relative_to(ROOT),
+        outcome_data,
+        tables["outcomes"],
+        problems,
+    )
     problems.raise_errors()
 
     order = {s.study_id: i for i, s in enumerate(studies)}
@@ -169,7 +184,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         short_title=settings.short_title,
         labelling=settings.labelling,
         vocabulary=settings.vocabulary,
-        characteristics=_resolve_characteristics(
+        characteristics=resolve_characteristics(
             settings.characteristics, tables["studies"], studies, problems
         ),
         authors=settings.authors,
@@ -218,97 +233,6 @@ def _load_yaml(path: Path, problems: Problems):
     return content
 
 
-class _Fields:
-    """Typed access to a YAML mapping; problems name the key path (``analysis.model``)."""
-
-    def __init__(self, file: str, problems: Problems):
-        self.file = file
-        self.problems = problems
-
-    def bad(self, path: str, value, expected: str) -> None:
-        self.problems.error(self.file, None, path, value, expected)
-
-    def mapping(self, parent: dict, key: str, path: str, required: bool = True) -> dict:
-        value = parent.get(key) if isinstance(parent, dict) else None
-        if value is None:
-            if required:
-                self.bad(path, None, "a mapping of keys to values")
-            return {}
-        if not isinstance(value, dict):
-            self.bad(path, value, "a mapping of keys to values")
-            return {}
-        return value
-
-    def text(self, parent: dict, key: str, path: str, required: bool = True) -> str | None:
-        value = parent.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.bad(path, value, "text")
-            return None
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value.isoformat()[:10]
-        if isinstance(value, (dict, list)):
-            self.bad(path, value, "text")
-            return None
-        return str(value).strip()
-
-    def date(self, parent: dict, key: str, path: str) -> str | None:
-        value = self.text(parent, key, path, required=False)
-        if value is None:
-            return None
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            self.bad(path, value, "a date as YYYY-MM-DD")
-            return None
-        return value
-
-    def boolean(self, parent: dict, key: str, path: str, default: bool | None = None) -> bool:
-        value = parent.get(key, default)
-        if not isinstance(value, bool):
-            self.bad(path, value, "true or false")
-            return bool(default)
-        return value
-
-    def choice(self, parent: dict, key: str, path: str, allowed, default=None, aliases=None):
-        value = parent.get(key, default)
-        if isinstance(value, str):
-            lookup = {a.lower(): a for a in allowed} | (aliases or {})
-            if value.strip().lower() in lookup:
-                return lookup[value.strip().lower()]
-        self.bad(path, value, "one of " + ", ".join(allowed))
-        return default
-
-    def strings(self, parent: dict, key: str, path: str, required: bool = False) -> tuple:
-        value = parent.get(key)
-        if value is None:
-            if required:
-                self.bad(path, None, "a list")
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
-            self.bad(path, value, "a list of text items")
-            return ()
-        return tuple(str(v).strip() for v in value)
-
-    def count(self, parent: dict, key: str, path: str) -> int:
-        value = parent.get(key) if isinstance(parent, dict) else None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.bad(path, value, "a whole number of at least 0")
-            return 0
-        return value
-
-    def counts(self, parent: dict, key: str, path: str, required: bool = True) -> dict:
-        value = parent.get(key) if isinstance(parent, dict) else None
-        if value is None and not required:
-            return {}
-        if not isinstance(value, dict):
-            self.bad(path, value, "a mapping of names to counts (may be {})")
-            return {}
-        return {str(k): self.count(value, k, f"{path}.{k}") for k in value}
-
-
 class _ReviewYml:
     """The parsed review.yml; defaults stand in for bad values so checking can go on."""
 
@@ -317,7 +241,7 @@ class _ReviewYml:
         self.loaded = content is not None
         content = content or {}
         check_keys(content, REVIEW_KEYS, path.name, problems)
-        f = _Fields(path.name, problems)
+        f = Fields(path.name, problems)
         self.title = f.text(content, "title", "title", required=self.loaded) or ""
         self.short_title = f.text(content, "short_title", "short_title", False) or self.title
         self.labelling = self._labelling(content, f)
@@ -351,7 +275,7 @@ class _ReviewYml:
         self.outcomes = self._outcomes(content, f, self.analysis) if self.loaded else ()
 
     @staticmethod
-    def _labelling(content: dict, f: _Fields) -> Labelling:
+    def _labelling(content: dict, f: Fields) -> Labelling:
         """``example: true`` (fully synthetic: data and every surrounding part), ``false``, or
         ``{synthetic_data: true/false, illustrative: [parts]}``."""
         value = content.get("example", False)
@@ -360,30 +284,24 @@ class _ReviewYml:
         if not isinstance(value, dict):
             f.bad("example", value, "true, false or {synthetic_data: .., illustrative: [..]}")
             return Labelling()
-        for key in value:
-            if key not in ("synthetic_data", "illustrative"):
-                f.bad(f"example.{key}", key, "one of synthetic_data, illustrative")
+        known_names(value, ("synthetic_data", "illustrative"), "example", f)
         parts = f.strings(value, "illustrative", "example.illustrative")
-        for part in parts:
-            if part not in ILLUSTRATIVE_PARTS:
-                f.bad("example.illustrative", part, "one of " + ", ".join(ILLUSTRATIVE_PARTS))
+        known_names(parts, ILLUSTRATIVE_PARTS, "example.illustrative", f, each_path=False)
         return Labelling(
             synthetic_data=f.boolean(value, "synthetic_data", "example.synthetic_data", False),
             illustrative=tuple(p for p in parts if p in ILLUSTRATIVE_PARTS),
         )
 
     @staticmethod
-    def _vocabulary(words: dict, f: _Fields) -> Vocabulary:
-        for key in words:
-            if key not in VOCABULARY_KEYS:
-                f.bad(f"vocabulary.{key}", key, "one of " + ", ".join(VOCABULARY_KEYS))
+    def _vocabulary(words: dict, f: Fields) -> Vocabulary:
+        known_names(words, VOCABULARY_KEYS, "vocabulary", f)
         given = {
             key: f.text(words, key, f"vocabulary.{key}", required=False) for key in VOCABULARY_KEYS
         }
         return Vocabulary(**{key: value for key, value in given.items() if value is not None})
 
     @staticmethod
-    def _characteristics(content: dict, f: _Fields) -> tuple[Characteristic, ...]:
+    def _characteristics(content: dict, f: Fields) -> tuple[Characteristic, ...]:
         """review.yml ``characteristics``: ``[{column, label, unit, summary}, ...]`` (a bare
         column name stands for ``{column: name}``); checked against studies.csv later."""
         items = content.get("characteristics") or []
@@ -398,9 +316,7 @@ class _ReviewYml:
             if not isinstance(item, dict):
                 f.bad(path, item, "a characteristic: column, label, unit, summary")
                 continue
-            for key in item:
-                if key not in ("column", "label", "unit", "summary"):
-                    f.bad(f"{path}.{key}", key, "one of column, label, unit, summary")
+            known_names(item, ("column", "label", "unit", "summary"), path, f)
             column = f.text(item, "column", f"{path}.column")
             if column is None:
                 continue
@@ -421,7 +337,7 @@ class _ReviewYml:
         return tuple(declared)
 
     @staticmethod
-    def _authors(content: dict, f: _Fields) -> tuple[Author, ...]:
+    def _authors(content: dict, f: Fields) -> tuple[Author, ...]:
         items = content.get("authors") or []
         if not isinstance(items, list):
             f.bad("authors", items, "a list of authors")
@@ -456,13 +372,11 @@ class _ReviewYml:
         return tuple(authors)
 
     @staticmethod
-    def _process(content: dict, f: _Fields) -> dict[str, ProcessStep]:
+    def _process(content: dict, f: Fields) -> dict[str, ProcessStep]:
         """``process``: per step (selection, data_collection, risk_of_bias) the reviewers,
         whether independently, and how disagreements were resolved; each field optional."""
         steps = {}
-        for name in content:
-            if name not in PROCESS_STEPS:
-                f.bad(f"process.{name}", name, "one of " + ", ".join(PROCESS_STEPS))
+        known_names(content, PROCESS_STEPS, "process", f)
         for name in PROCESS_STEPS:
             step = f.mapping(content, name, f"process.{name}", False)
             if not step:
@@ -481,19 +395,9 @@ class _ReviewYml:
         return steps
 
     @staticmethod
-    def _analysis(a: dict, f: _Fields) -> AnalysisSettings:
-        if "level" in a and "alpha" in a:
-            f.bad("analysis.alpha", a["alpha"], "either analysis.level or analysis.alpha, not both")
-        level = a.get("level", 1 - a["alpha"] if isinstance(a.get("alpha"), float) else 0.95)
-        if "alpha" in a and not isinstance(a["alpha"], float):
-            f.bad("analysis.alpha", a["alpha"], "a number between 0 and 1, e.g. 0.05")
-        if not isinstance(level, float) or not 0 < level < 1:
-            f.bad("analysis.level", level, "a number between 0 and 1, e.g. 0.95")
-            level = 0.95
-        sensitivity = f.strings(a, "sensitivity", "analysis.sensitivity")
-        for name in sensitivity:
-            if name not in SENSITIVITY_ANALYSES:
-                f.bad("analysis.sensitivity", name, "one of " + ", ".join(SENSITIVITY_ANALYSES))
+    def _analysis(a: dict, f: Fields) -> AnalysisSettings:
+        level = confidence_level(a, f)
+        sensitivity = sensitivity_analyses(a, f)
         return AnalysisSettings(
             model=f.choice(a, "model", "analysis.model", MODELS, default="random"),
             tau2_method=f.choice(a, "tau2_method", "analysis.tau2_method", TAU2_METHODS, "REML"),
@@ -503,7 +407,7 @@ class _ReviewYml:
             prediction_interval=f.boolean(
                 a, "prediction_interval", "analysis.prediction_interval", default=True
             ),
-            level=round(float(level), 10),
+            level=level,
             subgroups=f.strings(a, "subgroups", "analysis.subgroups"),
             moderators=f.strings(a, "moderators", "analysis.moderators"),
             sensitivity=sensitivity,
@@ -513,32 +417,7 @@ class _ReviewYml:
         )
 
     @staticmethod
-    def _pooling(item: dict, path: str, measure: str, settings, f: _Fields) -> str:
-        """The outcome's pooling method (its own ``method``, else ``analysis.method``), refused
-        where it cannot be fitted: MH needs a binary measure, Peto odds ratios, and both a
-        z-based CI (metafor ``rma.mh``/``rma.peto``)."""
-        own = "method" in item
-        key = f"{path}.method" if own else "analysis.method"
-        method = (
-            f.choice(item, "method", key, REVIEW_POOLING_METHODS, INVERSE_VARIANCE)
-            if own
-            else settings.pooling
-        )
-        if method == INVERSE_VARIANCE:
-            return method
-        if measure not in TABLE_METHOD_MEASURES[method]:
-            pools = "/".join(TABLE_METHOD_MEASURES[method])
-            f.bad(key, method, f"{INVERSE_VARIANCE} for {measure} outcome '{item.get('id')}' "
-                  f"({method} pools {pools} only)")  # fmt: skip
-            return INVERSE_VARIANCE
-        if settings.ci_method != "z":
-            f.bad(key, method, f"{INVERSE_VARIANCE} with analysis.ci_method "
-                  f"{settings.ci_method} ({method} has z-based intervals only)")  # fmt: skip
-            return INVERSE_VARIANCE
-        return method
-
-    @staticmethod
-    def _outcomes(content: dict, f: _Fields, settings) -> tuple[OutcomeSpec, ...]:
+    def _outcomes(content: dict, f: Fields, settings) -> tuple[OutcomeSpec, ...]:
         items = content.get("outcomes")
         if not isinstance(items, list) or not items:
             f.bad("outcomes", items, "a list of outcomes (id, label, measure, ...)")
@@ -549,13 +428,7 @@ class _ReviewYml:
             if not isinstance(item, dict):
                 f.bad(path, item, "an outcome: id, label, measure, primary, lower_is_better, unit")
                 continue
-            oid = f.text(item, "id", f"{path}.id")
-            if oid is not None and not _IDENTIFIER.match(oid):
-                f.bad(f"{path}.id", oid, "an identifier: letters, digits and _ (e.g. anti_dsdna)")
-                oid = None
-            if oid in seen:
-                f.bad(f"{path}.id", oid, "a unique outcome id")
-                oid = None
+            oid = outcome_id(item, path, seen, f)
             if oid is None:
                 continue
             seen.add(oid)
@@ -565,7 +438,7 @@ class _ReviewYml:
                     id=oid,
                     label=f.text(item, "label", f"{path}.label") or oid,
                     measure=measure,
-                    method=_ReviewYml._pooling(item, path, measure, settings, f),
+                    method=pooling_method(item, path, measure, settings, f),
                     primary=f.boolean(item, "primary", f"{path}.primary", default=False),
                     lower_is_better=f.boolean(
                         item, "lower_is_better", f"{path}.lower_is_better", default=None
@@ -609,14 +482,6 @@ def _table_present(data_dir: Path, name: str, workbook: Path | None) -> bool:
     return name in sheet_names(workbook)
 
 
-def _warn_unknown_columns(table: Table, known, problems: Problems) -> None:
-    for column in table.columns:
-        if column not in known:
-            problems.warn(
-                table.source, 1, column, column, "a documented column (this one is ignored)"
-            )
-
-
 def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[Study], dict | None]:
     """The valid studies, and every study_id listed -> its Study, or None if its row is bad.
 
@@ -629,30 +494,14 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
     if not cells.require_columns(STUDY_COLUMNS):
         return [], None
     extra_columns = [c for c in table.columns if c not in STUDY_COLUMNS]
-    numeric_extra = {c for c in extra_columns if _numeric_column(table, c)}
+    numeric_extra = {c for c in extra_columns if numeric_column(table, c)}
     studies, listed = [], {}
     for row in table.rows:
         errors_before = len(problems.errors)
         sid = cells.text(row, "study_id")
-        if sid in listed:
-            cells.bad(row, "study_id", "a study_id not used in an earlier row")
+        if repeated(cells, row, sid, listed, "study_id", "a study_id not used in an earlier row"):
             continue
-        citation = cells.text(row, "citation")
-        if citation is not None and not CITEKEY_PATTERN.match(citation):
-            cells.bad(
-                row,
-                "citation",
-                "a citation key: starts with a letter, digit or _, then letters, digits and "
-                "_:.#$%&+?<>~/- (no spaces)",
-            )
-        elif citation is not None and bib_keys is not None and citation not in bib_keys:
-            cells.bad(row, "citation", f"a citation key defined in {BIB_FILE}")
-        fields = {
-            "year": cells.integer(row, "year", minimum=YEAR_RANGE[0], maximum=YEAR_RANGE[1]),
-            "n1": cells.integer(row, "n1", minimum=2),
-            "n2": cells.integer(row, "n2", minimum=2),
-            "label": cells.text(row, "label"),
-        }
+        fields = study_fields(cells, row, bib_keys)
         extra = {
             c: (cells.number(row, c) if c in numeric_extra else (row.get(c) or None))
             for c in extra_columns
@@ -664,68 +513,12 @@ def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[St
             continue
         listed[sid] = Study(
             study_id=sid,
-            citation=citation,
             row=row.number,
             extra=extra,
             **fields,
         )
         studies.append(listed[sid])
     return studies, listed
-
-
-def _resolve_characteristics(declared, table: Table | None, studies, problems: Problems):
-    """The declared characteristics, each naming a studies.csv column; an unset ``summary`` is
-    ``range`` for a numeric column and ``counts`` for a text column (a ``range`` of text is an
-    error naming the key)."""
-    if table is None:
-        return declared
-    resolved = []
-    for i, c in enumerate(declared, start=1):
-        if c.column not in table.columns:
-            problems.error(
-                REVIEW_FILE, None, f"characteristics[{i}].column", c.column,
-                f"a column of {table.source}: " + ", ".join(table.columns),
-            )  # fmt: skip
-            continue
-        values = [s.get(c.column) for s in studies if s.get(c.column) is not None]
-        numeric = bool(values) and all(isinstance(v, (float, int)) for v in values)
-        summary = c.summary or ("range" if numeric else "counts")
-        if summary == "range" and not numeric:
-            problems.error(
-                REVIEW_FILE, None, f"characteristics[{i}].summary", summary,
-                f"counts or none: column '{c.column}' holds text",
-            )  # fmt: skip
-            continue
-        resolved.append(replace(c, summary=summary))
-    return tuple(resolved)
-
-
-def _numeric_column(table: Table, column: str) -> bool:
-    """An extra column is numeric when most of its filled cells are numbers (the others are
-    then reported as errors, not silently read as text)."""
-    probe = Cells(table, Problems())
-    values = [row for row in table.rows if row.get(column).lower() not in MISSING]
-    numbers = sum(probe.number(row, column) is not None for row in values)
-    return bool(values) and numbers > len(values) / 2
-
-
-def _known_study(cells: Cells, row, by_id: dict | None) -> Study | None:
-    """The row's study, or None: unknown ids are reported; ids of bad studies rows are not."""
-    sid = cells.text(row, "study_id")
-    if sid is None or by_id is None:
-        return None
-    if sid not in by_id:
-        cells.bad(row, "study_id", "a study_id listed in studies.csv")
-        return None
-    return by_id[sid]
-
-
-def _arm_size(cells: Cells, row, column: str, randomised: int | None) -> int | None:
-    n = arm_size(cells, row, column)
-    if n is not None and randomised is not None and n > randomised:
-        cells.bad(row, column, f"at most {randomised}, the arm size in studies.csv")
-        return None
-    return n
 
 
 def _outcome_data(
@@ -736,21 +529,25 @@ def _outcome_data(
     cells = Cells(table, problems)
     if not cells.require_columns(("study_id", "outcome", "n1", "n2")):
         return []
-    _warn_unknown_columns(table, OUTCOME_COLUMNS, problems)
+    warn_unknown_columns(table, OUTCOME_COLUMNS, problems)
     rows, seen = [], set()
     for row in table.rows:
-        study = _known_study(cells, row, by_id)
+        study = known_study(cells, row, by_id)
         oid = cells.text(row, "outcome")
         spec = specs.get(oid)
-        if oid is not None and spec is None and have_specs:
-            cells.bad(row, "outcome", "an outcome id declared in review.yml: " + ", ".join(specs))
+        if have_specs:
+            declared_outcome(
+                cells, row, "outcome", oid, specs, "an outcome id declared in review.yml: "
+                + ", ".join(specs),
+            )  # fmt: skip
         if study is not None and oid is not None:
-            if (study.study_id, oid) in seen:
-                cells.bad(row, "outcome", f"one row per study and outcome ({study.study_id})")
+            key = (study.study_id, oid)
+            expected = f"one row per study and outcome ({study.study_id})"
+            if repeated(cells, row, key, seen, "outcome", expected):
                 continue
-            seen.add((study.study_id, oid))
-        n1 = _arm_size(cells, row, "n1", study.n1 if study else None)
-        n2 = _arm_size(cells, row, "n2", study.n2 if study else None)
+            seen.add(key)
+        n1 = arm_size(cells, row, "n1", study.n1 if study else None)
+        n2 = arm_size(cells, row, "n2", study.n2 if study else None)
         change = cells.boolean(row, "change")
         if spec is None:
             continue
@@ -787,88 +584,13 @@ def _outcome_data(
 
 def _continuous_arm(cells: Cells, row, arm: int, n, study, outcome):
     """(mean, sd, Conversion | None) for one arm, or None after recording the problems."""
-    col = {f: f"{f}{arm}" for f in ARM_FIELDS}
-    errors_before = len(cells.problems.errors)
-    v = {
-        "mean": cells.number(row, col["mean"]),
-        "sd": standard_deviation(cells, row, col["sd"]),
-        "se": standard_deviation(cells, row, col["se"]),
-        "ci_lower": cells.number(row, col["ci_lower"]),
-        "ci_upper": cells.number(row, col["ci_upper"]),
-        "median": cells.number(row, col["median"]),
-        "q1": cells.number(row, col["q1_"]),
-        "q3": cells.number(row, col["q3_"]),
-        "minimum": cells.number(row, col["min"]),
-        "maximum": cells.number(row, col["max"]),
-    }
-    ok = len(cells.problems.errors) == errors_before
-    given = [c for c in ("sd", "se") if v[c] is not None]
-    if v["ci_lower"] is not None or v["ci_upper"] is not None:
-        given.append("ci")
-    if v["mean"] is not None and len(given) > 1:
-        cells.bad(row, col["se"], f"only one of {col['sd']}, {col['se']} or the CI for arm {arm}")
-        ok = False
-    if v["ci_lower"] is not None and v["ci_upper"] is not None:
-        if v["ci_lower"] >= v["ci_upper"]:
-            cells.bad(row, col["ci_upper"], f"greater than {col['ci_lower']} ({v['ci_lower']:g})")
-            ok = False
-        elif v["mean"] is not None and not v["ci_lower"] <= v["mean"] <= v["ci_upper"]:
-            cells.bad(
-                row, col["mean"], f"a mean inside its CI {v['ci_lower']:g} to {v['ci_upper']:g}"
-            )
-            ok = False
-    order = [
-        ("minimum", "min"),
-        ("q1", "q1_"),
-        ("median", "median"),
-        ("q3", "q3_"),
-        ("maximum", "max"),
-    ]
-    present = [(key, name) for key, name in order if v[key] is not None]
-    for (k_lo, n_lo), (k_hi, n_hi) in itertools.pairwise(present):
-        if v[k_lo] > v[k_hi]:
-            cells.bad(row, col[n_hi], f"at least {col[n_lo]} ({v[k_lo]:g})")
-            ok = False
-    names = dict(order)
-    for low, high in (("q1", "q3"), ("minimum", "maximum")):
-        if (v[low] is None) != (v[high] is None):
-            given, absent = (low, high) if v[high] is None else (high, low)
-            cells.bad(row, col[names[absent]], f"a value, as {col[names[given]]} is given")
-            ok = False
-    if (
-        v["median"] is not None
-        and v["q1"] is not None
-        and v["q1"] == v["q3"]
-        and v["minimum"] is None
-    ):
-        cells.bad(row, col["q3_"], "an interquartile range wider than 0 to estimate the SD")
-        ok = False
-    if v["median"] is not None and v["minimum"] is not None and v["minimum"] == v["maximum"]:
-        cells.bad(row, col["max"], "a range wider than 0 to estimate the SD")
-        ok = False
-    form = conversions.available_form(**v)
-    if form is None and ok:
-        column = col["sd"] if v["mean"] is not None else col["mean"]
-        cells.bad(
-            row,
-            column,
-            f"for arm {arm}: {col['mean']} with {col['sd']}, {col['se']} or "
-            f"{col['ci_lower']}/{col['ci_upper']}; or {col['median']} with "
-            f"{col['q1_']}/{col['q3_']} and/or {col['min']}/{col['max']}",
-        )
-    if not ok or form is None or n is None or study is None:
+    v = arm_summary(cells, row, arm)
+    if v is None or n is None or study is None:
         return None
     mean, sd, record = conversions.convert_arm(n, **v)
     if record is None:
         return mean, sd, None
-    if not sd > 0:
-        cells.problems.error(
-            cells.table.source,
-            row.number,
-            col["sd"],
-            sd,
-            f"a converted SD greater than 0 for arm {arm} ({record.description})",
-        )
+    if not converted_sd_positive(cells, row, arm, sd, record.description):
         return None
     conversion = Conversion(
         study_id=study.study_id,
@@ -891,20 +613,20 @@ def _adverse_events(table: Table | None, by_id: dict, problems: Problems) -> lis
     cells = Cells(table, problems)
     if not cells.require_columns(ADVERSE_COLUMNS):
         return []
-    _warn_unknown_columns(table, (*ADVERSE_COLUMNS, "notes"), problems)
+    warn_unknown_columns(table, (*ADVERSE_COLUMNS, "notes"), problems)
     records, seen = [], set()
     for row in table.rows:
-        study = _known_study(cells, row, by_id)
+        study = known_study(cells, row, by_id)
         name = cells.text(row, "event")
         if study is not None and name is not None:
             key = (study.study_id, event_key(name))
-            if key in seen:
-                cells.bad(row, "event", f"one row per study and event ({study.study_id})")
+            expected = f"one row per study and event ({study.study_id})"
+            if repeated(cells, row, key, seen, "event", expected):
                 continue
             seen.add(key)
         serious = cells.boolean(row, "serious")
-        n1 = _arm_size(cells, row, "n1", study.n1 if study else None)
-        n2 = _arm_size(cells, row, "n2", study.n2 if study else None)
+        n1 = arm_size(cells, row, "n1", study.n1 if study else None)
+        n2 = arm_size(cells, row, "n2", study.n2 if study else None)
         e1 = events(cells, row, "events1", n1)
         e2 = events(cells, row, "events2", n2)
         if None in (study, name, serious, n1, n2, e1, e2):
@@ -921,32 +643,26 @@ def _risk_of_bias(
     cells = Cells(table, problems)
     if not cells.require_columns(c for c in ROB_COLUMNS if c != "outcome"):
         return []
-    _warn_unknown_columns(table, (*ROB_COLUMNS, "notes"), problems)
+    warn_unknown_columns(table, (*ROB_COLUMNS, "notes"), problems)
     assessments, seen = [], set()
     for row in table.rows:
-        study = _known_study(cells, row, by_id)
+        study = known_study(cells, row, by_id)
         outcome = row.get("outcome") or None
-        if outcome is not None and outcome not in specs and have_specs:
-            cells.bad(row, "outcome", "blank (all outcomes) or an outcome id from review.yml")
+        if have_specs:
+            declared_outcome(
+                cells, row, "outcome", outcome, specs,
+                "blank (all outcomes) or an outcome id from review.yml",
+            )  # fmt: skip
         judgments = {c: cells.rob(row, c) for c in (*ROB_DOMAINS, "overall")}
         if study is None:
             continue
-        if (study.study_id, outcome) in seen:
-            cells.bad(row, "study_id", "one row per study and outcome (blank outcome = all)")
+        expected = "one row per study and outcome (blank outcome = all)"
+        if repeated(cells, row, (study.study_id, outcome), seen, "study_id", expected):
             continue
         seen.add((study.study_id, outcome))
         if None in judgments.values():
             continue
-        allowed = rob2_overall(judgments[d] for d in ROB_DOMAINS)
-        if judgments["overall"] not in allowed:
-            problems.warn(
-                table.source,
-                row.number,
-                "overall",
-                row.get("overall"),
-                f"'{' or '.join(allowed)}' by the RoB 2 algorithm for domains "
-                + ", ".join(judgments[d] for d in ROB_DOMAINS),
-            )
+        warn_rob_overall(cells, row, judgments)
         assessments.append(RobAssessment(study.study_id, outcome, row=row.number, **judgments))
     return assessments
 
@@ -960,7 +676,7 @@ def _prisma(path: Path, n_studies: int | None, problems: Problems) -> Prisma | N
     content = _load_yaml(path, problems)
     if not content:
         return None
-    f = _Fields(path.name, problems)
+    f = Fields(path.name, problems)
     before = len(problems.errors)
     check_keys(content, PRISMA_KEYS, path.name, problems)
     ident = f.mapping(content, "identification", "identification")
@@ -1030,29 +746,9 @@ def _grade(path: Path, specs: dict, have_specs: bool, problems: Problems) -> lis
     if content is None:
         return []
     check_keys(content, GRADE_KEYS, path.name, problems)
-    f = _Fields(path.name, problems)
-    judgments = []
-    for oid, domains in f.mapping(content, "outcomes", "outcomes", required=False).items():
-        if have_specs and oid not in specs:
-            f.bad(f"outcomes.{oid}", oid, "an outcome id declared in review.yml")
-            continue
-        if not isinstance(domains, dict):
-            f.bad(f"outcomes.{oid}", domains, "a mapping of GRADE domains to judgments")
-            continue
-        for domain, judgment in domains.items():
-            path_ = f"outcomes.{oid}.{domain}"
-            if domain not in GRADE_DOMAINS:
-                f.bad(path_, domain, "one of " + ", ".join(GRADE_DOMAINS))
-                continue
-            if not isinstance(judgment, dict):
-                judgment = {"downgrade": judgment}
-            level = judgment.get("downgrade")
-            if isinstance(level, bool) or level not in (0, 1, 2):
-                f.bad(f"{path_}.downgrade", level, "0, 1 or 2 (levels to downgrade)")
-                continue
-            reason = f.text(judgment, "reason", f"{path_}.reason", required=level > 0)
-            judgments.append(GradeJudgment(oid, domain, level, reason))
-    return judgments
+    f = Fields(path.name, problems)
+    outcomes = f.mapping(content, "outcomes", "outcomes", required=False)
+    return grade_judgments(outcomes, specs, have_specs, f)
 
 
 def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
@@ -1068,45 +764,5 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
     except UnicodeDecodeError:
         problems.error(path.name, None, None, None, "UTF-8 text")
         return None
-    keys = []
-    for item in bibtex_items(text):  # the one BibTeX reader (analysis/bibliography.py)
-        if not item.is_entry:
-            continue
-        lines = text.splitlines()
-        for line, expected in bibtex_syntax_errors(item):
-            problems.error(
-                path.name, line, None, lines[min(line, len(lines)) - 1].strip(), expected
-            )
-        if item.key in keys:
-            line = item.line
-            problems.error(path.name, None, None, item.key, f"a unique citation key (line {line})")
-        keys.append(item.key)
-    return keys
-
-
-# -- cross-file warnings ------------------------------------------------------------------
-
-
-def _warn_bibliography(bib_keys, outcome_data, table, problems: Problems) -> None:
-    """Warn about keys that references.bib shares with the methods bibliography, and about
-    conversion methods that neither bibliography holds."""
-    methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
-    methods_name = METHODS_BIB.relative_to(ROOT)
-    for key in sorted(set(bib_keys or ()) & set(methods_keys)):
-        problems.warn(BIB_FILE, None, None, key, f"a key not also defined in {methods_name}")
-    known = set(bib_keys or ()) | set(methods_keys)
-    missing = {
-        (r.row, key, c.source)
-        for r in outcome_data
-        for c in r.conversions
-        for key in c.bibkey.split("; ")
-        if key not in known
-    }
-    for row, key, source in sorted(missing):
-        problems.warn(
-            table.source,
-            row,
-            None,
-            key,
-            f"an entry in {BIB_FILE} or {methods_name} for the conversion method cited ({source})",
-        )
+    # the one BibTeX reader (analysis/bibliography.py)
+    return bib_entry_keys(text, bibtex_items(text), path.name, problems)
