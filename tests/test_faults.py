@@ -109,6 +109,8 @@ def test_two_concurrent_builds(project):
 
 @pytest.mark.parametrize("delay", [2.5])
 def test_killed_render_keeps_outputs_and_next_render_cleans_up(project, tmp_path, delay):
+    """A render killed mid-way leaves the previous files; the next render cleans up and writes
+    the same bytes: HTML, PDF and DOCX are reproducible."""
     _, report, _ = project
     out = tmp_path / "out"
     render = (
@@ -118,7 +120,7 @@ def test_killed_render_keeps_outputs_and_next_render_cleans_up(project, tmp_path
         "--out",
         str(out),
         "--formats",
-        "html,docx",
+        "html,pdf,docx",
         "--force",
     )
     done = subprocess.run(
