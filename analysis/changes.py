@@ -5,7 +5,7 @@ It compares the new ``results.json`` and generated Markdown parts with the previ
 
 * **studies** added or removed (by ``study_id``);
 * **estimates**: each outcome's pooled estimate and CI that moved, on the natural scale
-  ("SLEDAI: SMD −0.78 (−1.25 to −0.31) → −0.77 (−1.24 to −0.30)");
+  ("Pain: SMD −0.78 (−1.25 to −0.31) → −0.77 (−1.24 to −0.30)");
 * **conclusions** whose wording changed: statistical significance and the direction it favours
   (the decision the text reads, results.json ``outcomes[i].decisions.effect``) and the GRADE
   certainty;
@@ -34,7 +34,7 @@ REPORT_MD = "changes.md"
 BOX_PART = "changes-box.md"
 
 #: a number as the text writes it, with a comparison sign before a p-value ("< 0.001"); not
-#: digits inside a word (C3, SLEDAI-2K, a citation key)
+#: digits inside a word (C3, HbA1c, a citation key)
 _NUMBER = re.compile(r"(?<![\w@.])(?:[<>=≤≥]\s?)?[−-]?\d+(?:[.,]\d+)*%?(?!\w)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])")
 

@@ -1,6 +1,6 @@
 """Progress lines for the long steps (figures, the PDF), shown only on a terminal.
 
-On a terminal a line such as ``figures 7/21: forest-sledai`` or ``render: PDF … 3.2 s`` is
+On a terminal a line such as ``figures 7/21: forest-pain`` or ``render: PDF … 3.2 s`` is
 rewritten in place with a carriage return and erased when the step ends; when the output is
 not a terminal (CI, a log file, a pipe) nothing is written, so logs hold only the step lines
 the commands print themselves.

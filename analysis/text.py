@@ -246,7 +246,7 @@ def capitalize_first(text: str) -> str:
 
 def lower_first(text: str) -> str:
     """First letter lower-case unless the word is an acronym ("Complement C3" → "complement
-    C3", "SLEDAI" stays "SLEDAI", "Anti-dsDNA" → "anti-dsDNA")."""
+    C3", "HbA1c" stays "HbA1c", "Anti-TNF" → "anti-TNF")."""
     if len(text) > 1 and text[1].isupper():
         return text
     return text[:1].lower() + text[1:]

@@ -238,9 +238,9 @@ class Characteristic:
 class Vocabulary:
     """The review's own words (review.yml ``vocabulary``); the defaults are neutral.
 
-    ``intervention`` is the subject of a sentence ("MSCS therapy reduced ..."),
-    ``intervention_full`` its first use, defining the abbreviation ("mesenchymal stem cell
-    secretome (MSCS) therapy"); ``intervention_arm`` and ``comparator_arm`` head table columns
+    ``intervention`` is the subject of a sentence ("exercise reduced ..."),
+    ``intervention_full`` its first use, defining the abbreviation ("a structured antenatal
+    exercise programme (exercise)"); ``intervention_arm`` and ``comparator_arm`` head table columns
     and label figure axes; ``comparator`` ends "compared with ..."; ``participants`` and
     ``trial_noun`` count ("485 patients", "nine RCTs"); ``primary_concept`` names what the
     primary outcome measures (conclusions)."""
