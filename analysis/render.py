@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from analysis import cli_options, paths
+from analysis import cli_options, paths, pdf_print
 from analysis.errors import AnalysisError
 from analysis.outputs import exclusive
 from analysis.progress import timed
@@ -265,19 +265,6 @@ def run_pandoc(
         raise AnalysisError(f"pandoc could not render {target.name}:\n" + "\n".join(warnings))
 
 
-def print_pdf(html_file: Path, pdf_file: Path) -> None:
-    """Print an HTML file to PDF with weasyprint. The page model and print sizes come with the
-    HTML's own stylesheets (``print.css``, ``@media print``): passed here as a *user* stylesheet
-    it would lose to the screen rules of the document (CSS cascade: author before user)."""
-    import logging
-
-    from weasyprint import HTML
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(filename=str(html_file)).write_pdf(str(pdf_file))
-
-
 _BLOCK_TAG = re.compile(
     r"</?(p|div|h[1-6]|li|ul|ol|tr|td|th|section|figure|figcaption|caption|table|header|br|"
     r"title|nav|footer|blockquote)\b[^>]*>",
@@ -407,12 +394,13 @@ def _render(source, meta, markdown, out_dir, formats, log) -> list[Path]:
     exempt = data_texts(source)
     with (
         tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp,
-        ThreadPoolExecutor(max_workers=1) as background,
+        ThreadPoolExecutor(max_workers=2) as background,
     ):
         tmp = Path(tmp)
         html_file = tmp / f"{OUTPUT_NAME}.html"
         # pandoc is a process of its own: the DOCX is made on another core while the HTML is
-        # converted and weasyprint prints the PDF (the thread only waits for pandoc)
+        # converted and weasyprint prints the PDF (the thread only waits for pandoc), and
+        # weasyprint is imported while pandoc converts the HTML
         docx = (
             background.submit(
                 render_docx, markdown, meta, source, tmp / f"{OUTPUT_NAME}.docx", exempt
@@ -420,13 +408,17 @@ def _render(source, meta, markdown, out_dir, formats, log) -> list[Path]:
             if "docx" in formats
             else None
         )
+        printer = background.submit(pdf_print.import_printer) if "pdf" in formats else None
         if "html" in formats or "pdf" in formats:
             with timed("render: HTML (pandoc, self-contained)", log):
                 convert(markdown, meta, source, "html", html_file)
                 check_rendered(html_file.read_text(encoding="utf-8"), data_texts=exempt)
-        if "pdf" in formats:
+        if printer is not None:
             with timed("render: PDF (weasyprint, print stylesheet)", log):
-                print_pdf(html_file, tmp / f"{OUTPUT_NAME}.pdf")
+                printer.result()
+                pdf_print.print_pdf(
+                    html_file, tmp / f"{OUTPUT_NAME}.pdf", out_dir / pdf_print.CACHE_DIR
+                )
         if docx is not None:
             log(f"render: DOCX (pandoc, alongside the others): {docx.result():.1f} s")
         for fmt in formats:
@@ -453,7 +445,7 @@ def quarto_post_render(log=print) -> list[Path]:
         with tempfile.TemporaryDirectory(dir=pdf.parent, prefix=".render-") as tmp:
             partial = Path(tmp) / pdf.name
             with timed(f"render: PDF {pdf} (weasyprint, print stylesheet)", log):
-                print_pdf(html_file, partial)
+                pdf_print.print_pdf(html_file, partial, pdf.parent / pdf_print.CACHE_DIR)
             os.replace(partial, pdf)
         written.append(pdf)
     return written

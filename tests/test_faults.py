@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from analysis import incremental
 
 from .conftest import copy_project
 
@@ -71,15 +74,30 @@ def _snapshot(out: Path) -> dict:
     return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
 
-@pytest.mark.parametrize("delay", [1.0, 2.5])
-def test_killed_build_keeps_outputs_and_next_build_cleans_up(project, delay):
+def slow_build(data: Path, out: Path) -> tuple[str, ...]:
+    """The arguments of a build that redraws every figure (its cache removed), so that it runs
+    for seconds whatever the machine, and the killing or the second build lands mid-way."""
+    shutil.rmtree(incremental.figure_cache_dir(out), ignore_errors=True)
+    return ("build", "--data", str(data), "--generated", str(out), "--formats", "html", "--force")
+
+
+def wait_for_line(process: subprocess.Popen, words: str) -> None:
+    """Read the process's output until a line holds ``words`` (a progress step)."""
+    for line in process.stdout:
+        if words in line:
+            return
+    raise AssertionError(f"the build ended without printing {words!r}")
+
+
+@pytest.mark.parametrize("step", ["[2/6] compute", "[4/6] figures"])
+def test_killed_build_keeps_outputs_and_next_build_cleans_up(project, step):
     data, report, out = project
     before = _snapshot(out)
-    build = ("build", "--data", str(data), "--generated", str(out), "--formats", "html", "--force")
+    build = slow_build(data, out)
     process = start(*build)
-    time.sleep(delay)
+    wait_for_line(process, step)
     kill(process)
-    assert _snapshot(out) == before or process.returncode == 0
+    killed = _snapshot(out)
     json.loads((out / "results.json").read_text(encoding="utf-8"))
     again = subprocess.run(
         [sys.executable, "-m", "analysis", *build],
@@ -90,13 +108,15 @@ def test_killed_build_keeps_outputs_and_next_build_cleans_up(project, delay):
     )
     assert again.returncode == 0, again.stderr
     assert leftovers(report, "._generated-") == []
+    # the outputs were the old ones or, killed after the swap, a whole new set: never a mix
+    assert killed in (before, _snapshot(out))
 
 
 def test_two_concurrent_builds(project):
     data, report, out = project
-    build = ("build", "--data", str(data), "--generated", str(out), "--formats", "html", "--force")
+    build = slow_build(data, out)
     first = start(*build)
-    time.sleep(1.5)
+    wait_for_line(first, "[4/6] figures")  # it holds the lock and has seconds of drawing left
     second = start(*build)
     results = [(*p.communicate(timeout=300), p.returncode) for p in (first, second)]
     codes = sorted(code for _, _, code in results)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from analysis.figures.rob import (
@@ -14,7 +16,14 @@ from analysis.figures.rob import (
 from analysis.figures.style import ROB_DOMAIN_NAMES, ROB_SYMBOLS
 from analysis.text import fmt_num
 from tests import figure_cases as fc
-from tests.figure_svg import all_texts, clipped_texts, overlapping_texts, svg_root, texts_by_id
+from tests.figure_svg import (
+    all_texts,
+    clipped_texts,
+    overlapping_texts,
+    svg_root,
+    text_boxes,
+    texts_by_id,
+)
 
 CASES = {
     "normand1999": fc.normand_smd,
@@ -48,6 +57,20 @@ def test_traffic_light_has_one_row_per_study_with_its_judgments(rob):
     width_in, height_in = fig.get_size_inches()
     assert width_in * 25.4 <= 174 + 1e-9
     assert height_in * 25.4 <= 234 + 1e-9
+
+
+def test_traffic_light_column_headers_keep_a_gap(rob):
+    """Agg measures text a little narrower than PDF and SVG renderers set it: "D5" and
+    "Overall" that merely did not overlap printed as "D5Overall". Headers keep 1 mm apart."""
+    dpi = 300
+    headers = {"Overall" if c == "overall" else c.upper() for c in COLUMNS}
+    boxes = sorted(
+        (box for text, box in text_boxes(traffic_light_plot(rob), dpi) if text in headers),
+        key=lambda box: box.x0,
+    )
+    assert len(boxes) == len(COLUMNS)
+    gaps_mm = [(b.x0 - a.x1) / dpi * 25.4 for a, b in itertools.pairwise(boxes)]
+    assert min(gaps_mm) >= 1.0, gaps_mm
 
 
 def test_traffic_light_legend_names_each_domain():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
-from analysis.render import print_pdf
+from analysis.pdf_print import print_pdf
 from tests.quarto_html import quarto_shaped
 
 

@@ -25,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from analysis import progress
+from analysis.cores import default_workers
 from analysis.figures.output import save_figure
 from analysis.figures.style import RC_PARAMS
 from analysis.fingerprint import code_version, digest_json
@@ -116,14 +117,6 @@ def _draw_into_entry(job, entry: str, formats: tuple[str, ...], dpi: int):
     partial.write_text(size, encoding="utf-8")
     os.replace(partial, Path(entry) / SIZE_FILE)
     return width, height
-
-
-def default_workers() -> int:
-    """One worker process per core this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def run_parallel(

@@ -23,6 +23,8 @@ web app for visualizing risk-of-bias assessments. Res Synth Methods 12(1):55-61.
 
 from __future__ import annotations
 
+import itertools
+
 from matplotlib.patches import Patch
 
 from analysis.figures.style import (
@@ -123,7 +125,12 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
     label_need = max(text_width_mm(e["label"], size) for e in entries) / WRAP_SLACK
     label_w = min(max(label_need, text_width_mm("Study", size, "bold")), MAX_LABEL_MM)
     labels = [wrap_text(e["label"], label_w, size) for e in entries]
-    grid_w = len(COLUMNS) * CELL_MM
+    # the overall column is as wide as its header needs (robvis's "Overall" would run into D5)
+    overall_w = max(CELL_MM, text_width_mm("Overall", small, "bold") + 1.2)
+    widths = [CELL_MM] * len(ROB_DOMAINS) + [overall_w]
+    edges = [sum(widths[:n]) for n in range(len(widths) + 1)]
+    centres = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
+    grid_w = edges[-1]
     legend_lines = [f"{d.upper()}: {ROB_DOMAIN_NAMES[d]}" for d in ROB_DOMAINS]
     legend_w = max(text_width_mm(t, small) for t in legend_lines) + 4
     judgments = [j for j in ROB_JUDGMENTS if any(e[c] == j for e in entries for c in COLUMNS)]
@@ -147,7 +154,7 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
         x_grid = x_label + label_w + 3
         top = MARGIN_MM + header_h
         ax.text(
-            x_grid + len(ROB_DOMAINS) * CELL_MM / 2,
+            x_grid + edges[-2] / 2,
             MARGIN_MM + line / 2,
             "Risk of bias domains",
             ha="center",
@@ -158,7 +165,7 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
         for n, column in enumerate(COLUMNS):
             name = "Overall" if column == "overall" else column.upper()
             ax.text(
-                x_grid + (n + 0.5) * CELL_MM,
+                x_grid + centres[n],
                 top - line / 2 - 0.5,
                 name,
                 ha="center",
@@ -183,7 +190,7 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
             for n, column in enumerate(COLUMNS):
                 _dot(
                     ax,
-                    x_grid + (n + 0.5) * CELL_MM,
+                    x_grid + centres[n],
                     centre,
                     entry[column],
                     size,
@@ -192,10 +199,9 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
                 )
             y += h
             ax.plot([x_label, x_grid + grid_w], [y, y], color=LIGHT_GREY, lw=0.4, zorder=1)
-        for n in range(len(COLUMNS) + 1):
-            x = x_grid + n * CELL_MM
-            ax.plot([x, x], [top, y], color=LIGHT_GREY, lw=0.4, zorder=1)
-        ax.plot([x_grid + 5 * CELL_MM] * 2, [top, y], color=GREY, lw=0.6, zorder=1)
+        for edge in edges:
+            ax.plot([x_grid + edge] * 2, [top, y], color=LIGHT_GREY, lw=0.4, zorder=1)
+        ax.plot([x_grid + edges[-2]] * 2, [top, y], color=GREY, lw=0.6, zorder=1)
 
         # legend: domains on the left, judgments on the right
         small_line = line_height_mm(small, 1.3)
