@@ -350,3 +350,16 @@ def test_cjk_labels_draw_with_the_fallback_font_and_emoji_are_named(tmp_path):
     (warning,) = glyph_warnings(review)
     assert warning.startswith("studies.csv, row 3, column 'label': 'Lee 🙂 2020'")
     assert "U+1F642 SLIGHTLY SMILING FACE" in warning
+
+
+def test_bold_text_prints_no_font_weight_notice(tmp_path, caplog):
+    """The fallback fonts have one weight: a bold label (forest plots' headers) used to print
+    "findfont: Failed to find font weight bold for Droid Sans Fallback" on every build."""
+    from matplotlib.font_manager import FontProperties, findfont
+
+    from analysis.figures.style import FALLBACK_FONTS, figure_style
+
+    size = 7 + time.time_ns() % 10**6 / 10**7  # findfont caches by properties: a fresh size
+    with figure_style(), caplog.at_level("WARNING", logger="matplotlib.font_manager"):
+        findfont(FontProperties(family=list(FALLBACK_FONTS), weight="bold", size=size))
+    assert not [r for r in caplog.records if "findfont" in r.getMessage()]

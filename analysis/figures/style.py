@@ -15,6 +15,7 @@ deterministic.
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -29,6 +30,23 @@ FONT_FAMILY = "DejaVu Sans"
 #: fonts matplotlib falls back to, glyph by glyph, for characters DejaVu lacks (CJK: Debian
 #: ``fonts-droid-fallback``, 7 MB, in tools/setup_env.py); see :func:`uncovered_characters`
 FALLBACK_FONTS = ("Droid Sans Fallback",)
+
+
+class _FallbackWeightNotice(logging.Filter):
+    """Drops matplotlib's "findfont: Failed to find font weight bold for Droid Sans Fallback"
+    notice: the fallback fonts have one weight, and bold labels fall back to it for the
+    characters DejaVu lacks, as intended; the notice printed on every build that draws."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            message.startswith("findfont: Failed to find font weight")
+            and any(name in message for name in FALLBACK_FONTS)
+        )
+
+
+logging.getLogger("matplotlib.font_manager").addFilter(_FallbackWeightNotice())
+
 #: the smallest text size at printed size (pt); tests/test_figure_print_size.py checks it
 MIN_PRINT_SIZE = 7.0
 FONT_SIZE = 7.0
