@@ -351,7 +351,11 @@ def test_cli_reports_a_template_error_and_keeps_the_outputs(
 
     templates = broken_templates(tmp_path / "templates", "{{ 0.5 }}")
     real_environment = build_module.template_environment
-    monkeypatch.setattr(build_module, "template_environment", lambda: real_environment(templates))
+    monkeypatch.setattr(
+        build_module,
+        "template_environment",
+        lambda **options: real_environment(templates, **options),
+    )
     out = tmp_path / "out" / "_generated"
     shutil.copytree(manuscript_build.generated, out)
     before = snapshot_dir(out)
