@@ -30,8 +30,10 @@ class _ForgivingBytecodeCache(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        # made here, not up front: a build that fails before its text step leaves no folder
         # a failed write costs the next build one compile, nothing more
         with contextlib.suppress(OSError):
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
             super().dump_bytecode(bucket)
 
 
@@ -48,5 +50,4 @@ def bytecode_cache(folder: Path) -> jinja2.BytecodeCache:
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
-    current.mkdir(parents=True, exist_ok=True)
     return _ForgivingBytecodeCache(str(current))
