@@ -5,7 +5,8 @@ templates, the methods references, the code version (:func:`analysis.fingerprint
 and the build's settings. It is stored with the digest of every output file in
 ``<out>/.cache/build.json``; a build whose fingerprint equals the stored one, with every output
 still as that build wrote it, does nothing and says so. The figure cache lives beside it in
-``<out>/.cache/figures/`` (:mod:`analysis.figures.cache`); ``.cache`` ignores itself in git.
+``<out>/.cache/figures/`` (:mod:`analysis.figures.cache`), the compiled templates in
+``<out>/.cache/templates/`` (:mod:`analysis.template_cache`); ``.cache`` ignores itself in git.
 
 **Render.** Each format has its own fingerprint: the resolved Markdown source and metadata, the
 figure files it shows (SVG for HTML and PDF, PNG for DOCX), the stylesheets, filter, CSL style
@@ -28,6 +29,7 @@ from analysis.fingerprint import code_version, digest_folder, digest_json, file_
 CACHE_DIR = ".cache"
 BUILD_STAMP = "build.json"
 FIGURE_CACHE = "figures"
+TEMPLATE_CACHE = "templates"
 RENDER_STAMP = ".render.json"
 _GITIGNORE = "# state of `python -m analysis build` (safe to delete)\n*\n"
 
@@ -41,6 +43,10 @@ def cache_dir(out_dir: Path) -> Path:
 
 def figure_cache_dir(out_dir: Path) -> Path:
     return cache_dir(out_dir) / FIGURE_CACHE
+
+
+def template_cache_dir(out_dir: Path) -> Path:
+    return cache_dir(out_dir) / TEMPLATE_CACHE
 
 
 def build_fingerprint(data_dir: Path, templates_dir: Path, settings: dict) -> str:

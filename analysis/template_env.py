@@ -86,13 +86,20 @@ def _keys(keys) -> list[str]:
     return re.split(r"[;,\s]+", keys.strip()) if isinstance(keys, str) else list(keys)
 
 
-def template_environment(templates_dir: Path = paths.TEMPLATES_DIR):
+def template_environment(templates_dir: Path = paths.TEMPLATES_DIR, cache_dir: Path | None = None):
     """Jinja environment: StrictUndefined, Markdown-escaping finalize, the ``fmt_*`` filters and
-    the phrase helpers of :mod:`analysis.text`."""
+    the phrase helpers of :mod:`analysis.text`. With ``cache_dir``, compiled templates are kept
+    there for the next environment (:mod:`analysis.template_cache`)."""
     import jinja2
 
+    bytecode_cache = None
+    if cache_dir is not None:
+        from analysis.template_cache import bytecode_cache as cache_in
+
+        bytecode_cache = cache_in(cache_dir)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
+        bytecode_cache=bytecode_cache,
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
         trim_blocks=True,
