@@ -55,11 +55,17 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+#: the processes run as on a user's machine: Python keeps compiled modules (``.pyc``) between
+#: runs, even where the environment says not to (``PYTHONDONTWRITEBYTECODE``, set on some CI
+#: machines, recompiles every ``analysis`` module in every process: about 0.15 s each)
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run(args: list[str], cwd: Path = ROOT) -> Timing:
     """Time one process (start-up included); its output is discarded, a failure stops the
     benchmark. CPU time depends much less than wall time on what else the machine runs."""
     cpu, start = _children_cpu(), time.perf_counter()
-    subprocess.run(args, cwd=cwd, check=True, capture_output=True)
+    subprocess.run(args, cwd=cwd, check=True, capture_output=True, env=ENV)
     return Timing(time.perf_counter() - start, _children_cpu() - cpu)
 
 
@@ -70,7 +76,9 @@ def peak_rss_mib(args: list[str]) -> float:
         f"subprocess.run({args!r}, check=True, capture_output=True); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([PY, "-c", probe], cwd=ROOT, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, "-c", probe], cwd=ROOT, check=True, capture_output=True, text=True, env=ENV
+    )
     return int(out.stdout) / 1024
 
 
