@@ -16,8 +16,11 @@ one-number change that moved one outcome's figures only. So :func:`print_pdf`
 The figures are painted by the same weasyprint SVG renderer, as vectors, so the PDF shows what
 printing them in place shows (fonts embedded, text selectable; each figure carries its own font
 subset, so the file is larger). Only self-contained SVGs shown by ``<img>`` take this path: one
-that refers to anything but its own fragments (``#id``) or ``data:`` URIs, or that is shown
-otherwise (a CSS background), is painted in place as before.
+that refers to anything but its own fragments (``#id``) or ``data:`` URIs is painted in place as
+before, and so is an SVG only a stylesheet shows (a CSS background). Not handled: the same SVG
+file shown by ``<img>`` *and* as a CSS background (weasyprint loads a URL once, so the
+background would print empty), and CSS transforms of a figure (the page is placed unrotated in
+its box); the manuscript's stylesheets use neither.
 
 The cache is ``<output folder>/.figure-pdfs/``; it keeps the pages of this print and of the one
 before (so undoing a change costs nothing) and is safe to delete.
