@@ -7,6 +7,7 @@ do not allow, a failed render) are printed as their message and the exit code is
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 
@@ -115,4 +116,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The process ends: spare the interpreter's last garbage collections over every object of
+    # matplotlib, SciPy and weasyprint (about 0.25 s per command); modules are still torn down,
+    # files flushed and atexit handlers run (gc.freeze, Python 3.7+).
+    gc.freeze()
+    sys.exit(code)
