@@ -24,6 +24,7 @@ import re
 from pathlib import Path
 
 from analysis import paths
+from analysis.cache_folder import ignore_in_git
 from analysis.fingerprint import code_version, digest_folder, digest_json, file_digest
 
 CACHE_DIR = ".cache"
@@ -31,7 +32,6 @@ BUILD_STAMP = "build.json"
 FIGURE_CACHE = "figures"
 TEMPLATE_CACHE = "templates"
 RENDER_STAMP = ".render.json"
-_GITIGNORE = "# state of `python -m analysis build` (safe to delete)\n*\n"
 
 
 # --- build -------------------------------------------------------------------------------------
@@ -91,8 +91,7 @@ def carry_cache_and_stamp(out_dir: Path, new_out: Path, fingerprint: str) -> Non
     old, new = cache_dir(out_dir), cache_dir(new_out)
     if old.is_dir():
         os.replace(old, new)
-    new.mkdir(parents=True, exist_ok=True)
-    (new / ".gitignore").write_text(_GITIGNORE, encoding="utf-8")
+    ignore_in_git(new, "state of `python -m analysis build`")
     stamp = {"fingerprint": fingerprint, "outputs": output_digests(new_out)}
     _write_json(new / BUILD_STAMP, stamp)
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import logging
 import os
 import re
@@ -41,13 +40,12 @@ from tempfile import TemporaryDirectory
 from urllib.parse import urljoin
 from xml.etree import ElementTree
 
+from analysis.cache_folder import GITIGNORE, USED_FILE, ignore_in_git, keys_to_keep
 from analysis.cores import default_workers
 from analysis.fingerprint import code_version
 
 #: the cache folder, inside the folder the PDF is written to
 CACHE_DIR = ".figure-pdfs"
-_USED_FILE = "used.json"
-_GITIGNORE = "# figure pages of `python -m analysis render` (safe to delete)\n*\n"
 _SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 #: the root attributes that decide an SVG image's intrinsic size, copied to its placeholder
 _SIZE_ATTRIBUTES = ("width", "height", "viewBox", "preserveAspectRatio")
@@ -121,10 +119,7 @@ class FigurePages:
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        ignore = self.root / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text(_GITIGNORE, encoding="utf-8")
+        ignore_in_git(self.root, "figure pages of `python -m analysis render`")
         self.used: dict[str, None] = {}
         self._pool: ProcessPoolExecutor | None = None
         self._painting: list[Future] = []
@@ -156,14 +151,11 @@ class FigurePages:
     def prune(self) -> None:
         """Delete every file but the pages of this print and of the one before it (and the
         partial files a killed print left)."""
-        record = self.root / _USED_FILE
-        previous = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else []
-        keep = {self.page(key).name for key in [*self.used, *previous]}
-        keep |= {_USED_FILE, ".gitignore"}
+        keep = {self.page(key).name for key in keys_to_keep(self.root, self.used)}
+        keep |= {USED_FILE, GITIGNORE}
         for path in self.root.iterdir():
             if path.is_file() and path.name not in keep:
                 path.unlink(missing_ok=True)
-        record.write_text(json.dumps(sorted(self.used)), encoding="utf-8")
 
 
 def _img_urls(html_file: Path, base_url: str) -> set[str]:

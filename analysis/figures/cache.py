@@ -25,16 +25,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from analysis import progress
+from analysis.cache_folder import ignore_in_git, keys_to_keep
 from analysis.cores import default_workers
 from analysis.figures.output import save_figure
 from analysis.figures.style import RC_PARAMS
 from analysis.fingerprint import code_version, digest_json
 
 SIZE_FILE = "size.json"
-#: the keys the last build used
-USED_FILE = "used.json"
-#: a folder holding only the cache ignores itself in git
-_GITIGNORE = "# figure cache of `python -m analysis build` (safe to delete)\n*\n"
 
 
 def figure_key(job, dpi: int) -> str:
@@ -73,22 +70,15 @@ class FigureCache:
         return size["width_mm"], size["height_mm"]
 
     def prepare(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        ignore = self.root / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text(_GITIGNORE, encoding="utf-8")
+        ignore_in_git(self.root, "figure cache of `python -m analysis build`")
 
     def prune(self, keys: list[str]) -> None:
-        """Keep the entries of this build and of the one before (so undoing a change is
-        instant); delete the rest, so the cache does not grow with every data update."""
-        record = self.root / USED_FILE
-        previous = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else []
-        keep = set(keys) | set(previous)
+        """Keep the entries of this build and of the one before; delete the rest
+        (:func:`analysis.cache_folder.keys_to_keep`)."""
+        keep = keys_to_keep(self.root, keys)
         for entry in self.root.glob("??/*"):
             if entry.is_dir() and entry.name not in keep:
                 shutil.rmtree(entry, ignore_errors=True)
-        if set(keys) != set(previous):
-            record.write_text(json.dumps(sorted(set(keys))), encoding="utf-8")
 
     def copy_out(self, key: str, stem: str, out_dir: Path, formats) -> None:
         """Copy the entry's files to ``out_dir/<stem>.<format>``."""
