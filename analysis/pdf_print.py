@@ -53,6 +53,8 @@ _SIZE_ATTRIBUTES = ("width", "height", "viewBox", "preserveAspectRatio")
 _EXTERNAL_REFERENCE = re.compile(
     rb"""(?:href|src)\s*=\s*["'](?!#|data:)|url\(\s*["']?(?!#|data:)""", re.IGNORECASE
 )
+#: an SVG root size the painted page can take: a number with an absolute CSS unit (or none: px)
+_ABSOLUTE_LENGTH = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(px|pt|pc|mm|cm|in)?\s*")
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
 #: CSS px (the unit weasyprint lays out in) to PDF points
 PT_PER_PX = 0.75
@@ -77,16 +79,25 @@ def figure_key(svg: bytes) -> str:
     return digest.hexdigest()
 
 
+def css_length(value: str | None) -> str | None:
+    """An SVG root ``width``/``height`` as a CSS length ("481.9pt", "300" -> "300px"), or None
+    when it is missing or relative ("100%", "10em")."""
+    match = _ABSOLUTE_LENGTH.fullmatch(value or "")
+    return f"{match[1]}{match[2] or 'px'}" if match else None
+
+
 def placeholder(svg: bytes) -> bytes | None:
     """An empty SVG with ``svg``'s root size attributes, or None when ``svg`` cannot be swapped
-    (not an SVG document, no width and height, or refers to files outside itself)."""
+    (not an SVG document, no absolute width and height, or refers to files outside itself)."""
     if _EXTERNAL_REFERENCE.search(svg):
         return None
     try:
         root = ElementTree.fromstring(svg)
     except ElementTree.ParseError:
         return None
-    if root.tag != _SVG_ROOT or not (root.get("width") and root.get("height")):
+    if root.tag != _SVG_ROOT or not (
+        css_length(root.get("width")) and css_length(root.get("height"))
+    ):
         return None
     placeholder = ElementTree.Element(
         _SVG_ROOT, {name: root.get(name) for name in _SIZE_ATTRIBUTES if root.get(name)}
@@ -101,7 +112,7 @@ def paint_figure(svg: bytes, target: str) -> None:
 
     import_printer()
     root = ElementTree.fromstring(svg)
-    width, height = root.get("width"), root.get("height")
+    width, height = css_length(root.get("width")), css_length(root.get("height"))
     source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     page = (
         f"<style>@page {{ size: {width} {height}; margin: 0 }} html, body {{ margin: 0 }} "

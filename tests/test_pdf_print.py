@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.pdf_print import CACHE_DIR, figure_key, placeholder, print_pdf
+from analysis.pdf_print import CACHE_DIR, css_length, figure_key, placeholder, print_pdf
 
 #: a figure with text, strokes, fills, a clip path and a marker-like <use>, as matplotlib writes
 FIGURE = """<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
@@ -151,17 +151,41 @@ def test_partial_files_of_a_killed_print_are_removed(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("value", "css"),
+    [("481.889764pt", "481.889764pt"), ("300", "300px"), (" 2.5 in ", "2.5in"), ("100%", None),
+     ("10em", None), (None, None), ("", None)],
+)  # fmt: skip
+def test_css_length(value, css):
+    assert css_length(value) == css
+
+
+@pytest.mark.parametrize(
     "svg",
     [
         b'<svg xmlns="http://www.w3.org/2000/svg" width="10pt" height="10pt">'
         b'<image href="photo.png" width="10" height="10"/></svg>',  # refers to another file
         b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"></svg>',  # no size
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="100%" height="5cm"></svg>',  # relative
         b"<svg><unclosed></svg>",  # not XML
         b'<html xmlns="http://www.w3.org/1999/xhtml"></html>',  # not SVG
     ],
 )
 def test_svgs_that_cannot_be_swapped_have_no_placeholder(svg):
     assert placeholder(svg) is None
+
+
+def test_unitless_svg_sizes_are_css_pixels(tmp_path):
+    """An SVG sized in bare numbers (user units = px) is painted at that size."""
+    folder = tmp_path / "doc"
+    html = write_page(folder)
+    for name in ("one.svg", "two.svg"):
+        svg = (folder / name).read_text(encoding="utf-8")
+        (folder / name).write_text(svg.replace('"300pt"', '"400"').replace('"120pt"', '"160"'))
+    print_pdf(html, tmp_path / "ours.pdf", tmp_path / "cache")
+    theirs = painted_in_place(html, tmp_path / "in-place.pdf")
+    assert len(pages_in(tmp_path / "cache")) == 2
+    for page, reference in zip(raster(tmp_path / "ours.pdf"), raster(theirs), strict=True):
+        assert differing_share(page, reference) < 0.001
 
 
 def test_a_figure_that_refers_to_another_file_is_painted_in_place(tmp_path):
