@@ -10,8 +10,7 @@ one-number change that moved one outcome's figures only. So :func:`print_pdf`
    (one per core) — unless the cache already holds it: the cache key is the SHA-256 of the SVG's
    bytes, the weasyprint version and the code version (:func:`analysis.fingerprint.code_version`);
 3. places each figure's page onto the printed page as a form XObject scaled into the box the
-   layout gave its ``<img>`` (pikepdf's ``Page.add_overlay``), and saves the PDF with a
-   deterministic ``/ID``.
+   layout gave its ``<img>`` (pikepdf), and saves the PDF with a deterministic ``/ID``.
 
 The figures are painted by the same weasyprint SVG renderer, as vectors, so the PDF shows what
 printing them in place shows (fonts embedded, text selectable; each figure carries its own font
@@ -35,6 +34,7 @@ import logging
 import os
 import re
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from urllib.parse import urljoin
@@ -72,10 +72,10 @@ def import_printer() -> None:
 
 def figure_key(svg: bytes) -> str:
     """The cache key of one SVG figure's painted page."""
-    from importlib import metadata
+    import weasyprint
 
     digest = hashlib.sha256(svg)
-    digest.update(f"\0weasyprint {metadata.version('weasyprint')}\0{code_version()}".encode())
+    digest.update(f"\0weasyprint {weasyprint.__version__}\0{code_version()}".encode())
     return digest.hexdigest()
 
 
@@ -266,8 +266,8 @@ def print_pdf(html_file: Path, pdf_file: Path, cache_dir: Path | None = None) ->
 
     import_printer()
     base_url = path2url(str(Path(html_file).resolve()))
-    with TemporaryDirectory() as scratch:
-        pages = FigurePages(cache_dir if cache_dir is not None else Path(scratch))
+    with TemporaryDirectory() if cache_dir is None else nullcontext(cache_dir) as root:
+        pages = FigurePages(Path(root))
         try:
             fetcher = _fetcher(_img_urls(html_file, base_url), pages)
             document = HTML(filename=str(html_file), url_fetcher=fetcher).render()

@@ -128,7 +128,7 @@ def traffic_light_plot(rob: list[dict], *, outcome: str | None = None, settings=
     # the overall column is as wide as its header needs (robvis's "Overall" would run into D5)
     overall_w = max(CELL_MM, text_width_mm("Overall", small, "bold") + 1.2)
     widths = [CELL_MM] * len(ROB_DOMAINS) + [overall_w]
-    edges = [sum(widths[:n]) for n in range(len(widths) + 1)]
+    edges = [0.0, *itertools.accumulate(widths)]
     centres = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
     grid_w = edges[-1]
     legend_lines = [f"{d.upper()}: {ROB_DOMAIN_NAMES[d]}" for d in ROB_DOMAINS]
