@@ -368,3 +368,22 @@ def test_watch_reports_bad_data_and_goes_on(tmp_path):
 
     watch_loop(tmp_path / "data", rebuild, interval=0, log=log.append, sleep=sleep)
     assert log[0] == "error: too few studies to pool" and log[-1] == "watch: stopped"
+
+
+def test_watch_imports_what_a_rebuild_needs_before_the_first_change():
+    """A fresh interpreter has none of the rebuild's modules; ``preload`` imports them all, so
+    the first edit does not wait for them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from analysis import watch; "
+        "print(sum(m in sys.modules for m in watch.REBUILD_MODULES)); "
+        "watch.preload(); print(sum(m in sys.modules for m in watch.REBUILD_MODULES))"
+    )
+    from analysis import paths, watch
+
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=paths.ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["0", str(len(watch.REBUILD_MODULES))]
