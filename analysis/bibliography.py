@@ -37,7 +37,7 @@ class BibItem:
 def read_items(text: str) -> list[BibItem]:
     """The items of a .bib file's text, in order (text before the first item is dropped)."""
     starts = list(_ITEM_START.finditer(text))
-    ends = [m.start() for m in starts[1:]] + [len(text)]
+    ends = [m.start() for m in starts[1:]] + [len(text)] * bool(starts)
     return [
         BibItem(
             kind=m.group(1).lower(),

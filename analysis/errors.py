@@ -14,9 +14,10 @@ from dataclasses import dataclass
 class Problem:
     """One problem found in the input.
 
-    ``row`` is the spreadsheet row (1 = header) or ``None`` for whole-file problems; for YAML
-    files ``column`` holds the key path (e.g. ``screening.excluded``) and the message calls it
-    a key.
+    ``row`` is the spreadsheet row (1 = header) of a table, the line of any other file (YAML,
+    BibTeX, Markdown), or ``None`` for whole-file problems; for YAML files ``column`` holds the
+    key path (e.g. ``screening.excluded``) and the message calls it a key. ``found`` says what
+    is wrong when it is not a value (a file that is not valid YAML, not UTF-8).
     """
 
     file: str
@@ -24,19 +25,26 @@ class Problem:
     column: str | None
     value: object
     expected: str
+    found: str | None = None
 
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
-            where += f", {'line' if self.file.endswith('.bib') else 'row'} {self.row}"
+            where += f", {'row' if self.file.endswith(TABLE_SUFFIXES) else 'line'} {self.row}"
         if self.column is not None:
             name = "key" if self.file.endswith((".yml", ".yaml")) else "column"
             where += f", {name} '{self.column}'"
-        if self.value is None or self.value == "":
+        if self.found:
+            got = self.found
+        elif self.value is None or self.value == "":
             got = "empty" if self.value == "" else "missing"
         else:
             got = _show(self.value)
         return f"{where}: {got} — expected {self.expected}"
+
+
+#: files whose problems are located by spreadsheet row, not by line
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 
 
 def _show(value: object) -> str:

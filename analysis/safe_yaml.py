@@ -10,7 +10,12 @@ machine, or that silently lose data. This loader refuses, with the file and line
 - more than :data:`MAX_ALIASES` aliases, or a document whose aliases expand to more than
   :data:`MAX_NODES` nodes ("billion laughs": 417 bytes that expand to 10⁹ values);
 - a key repeated in one mapping (``safe_load`` keeps the last one silently);
-- non-finite numbers (``.inf``, ``.nan``, ``1.0e999``).
+- non-finite numbers (``.inf``, ``.nan``, ``1.0e999``);
+- dates that do not exist (``2024-13-45``, ``2023-02-30``).
+
+Booleans are YAML 1.2's, as in Quarto (js-yaml): only ``true`` and ``false`` are booleans;
+``yes``, ``no``, ``on``, ``off`` are text as written (PyYAML's YAML 1.1 turns a vocabulary word
+``No`` into ``False``, and a keyword ``on`` into ``True``).
 
 Messages name the line and at most :data:`SHOWN_CHARS` characters of a key: never the
 (possibly expanded) value.
@@ -95,8 +100,26 @@ class _LimitedLoader(yaml.SafeLoader):
             raise YamlLimitError(f"'{_short(node.value)}' is not a finite number", _line(node))
         return value
 
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            raise YamlLimitError(
+                f"'{_short(node.value)}' is not a real date (write it as YYYY-MM-DD)", _line(node)
+            ) from None
+
+    def construct_yaml_bool(self, node):
+        """YAML 1.2 booleans: true/false (any case); yes/no/on/off stay the text written."""
+        if node.value.lower() in ("true", "false"):
+            return node.value.lower() == "true"
+        return self.construct_scalar(node)
+
 
 _LimitedLoader.add_constructor("tag:yaml.org,2002:float", _LimitedLoader.construct_yaml_float)
+_LimitedLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _LimitedLoader.construct_yaml_timestamp
+)
+_LimitedLoader.add_constructor("tag:yaml.org,2002:bool", _LimitedLoader.construct_yaml_bool)
 
 
 def _expanded_size(root) -> int:
@@ -144,11 +167,20 @@ def load_yaml(text: str):
         loader.dispose()
 
 
-def describe_error(error: Exception) -> str:
-    """A one-line reason for a refused or invalid YAML text, with its line; never a value."""
+def error_reason(error: Exception) -> tuple[str, int | None]:
+    """The reason a YAML text was refused or is invalid, and its line (or None); never a
+    value (PyYAML's problem names a character or a tag at most)."""
     if isinstance(error, YamlLimitError):
-        return str(error)
+        return error.reason, error.line
     mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or "invalid YAML"
-    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-    return f"invalid YAML: {_short(str(problem))}{where}"
+    problem = getattr(error, "problem", None)
+    reason = f"invalid YAML: {problem}" if problem else "invalid YAML"
+    if mark is None:
+        return reason, None
+    return f"{reason} (column {mark.column + 1})", mark.line + 1
+
+
+def describe_error(error: Exception) -> str:
+    """:func:`error_reason` as one line: "reason (line N)"."""
+    reason, line = error_reason(error)
+    return f"{reason} (line {line})" if line else reason

@@ -256,7 +256,9 @@ def _review_date(d):
 def _review_yaml_syntax(d):
     text = (d / "review.yml").read_text(encoding="utf-8")
     (d / "review.yml").write_text(text.replace("model: random", "model: [random"), "utf-8")
-    return ("review.yml", None, None, None)
+    # the unclosed "[" is found on the next line, where a key stands instead of "," or "]"
+    line = text[: text.index("model: random")].count("\n") + 2
+    return ("review.yml", line, None, None)
 
 
 def _grade_downgrade(d):
@@ -278,7 +280,8 @@ def _bib_duplicate_key(d):
 def _bib_not_utf8(d):
     text = (d / "references.bib").read_text(encoding="utf-8")
     (d / "references.bib").write_text(text + "\n% Müller\n", encoding="latin-1")
-    return ("references.bib", None, None, None)
+    first = next(i for i, ch in enumerate(text + "\n% Müller\n") if ord(ch) > 127)
+    return ("references.bib", text[:first].count("\n") + 1, None, None)  # its first bad byte
 
 
 def _citation_key_pandoc_cannot_cite(d):
@@ -361,7 +364,7 @@ def test_broken_copy_is_reported_precisely(tmp_path, capsys, breaker):
     message = str(matching[0])
     assert file in message
     if row is not None:
-        assert f"row {row}" in message
+        assert f"{'row' if file.endswith('.csv') else 'line'} {row}" in message
     if column is not None:
         assert f"'{column}'" in message
     if value not in (None, ""):

@@ -68,6 +68,8 @@ def test_deep_nesting_is_refused(tmp_path):
         ("a: .inf\n", ["not a finite number"]),
         ("a: 1.0e+999\n", ["not a finite number"]),
         ("a: [1, 2\n", ["invalid YAML", "line"]),
+        ("a: 2024-13-45\n", ["'2024-13-45' is not a real date", "line 1"]),
+        ("b: 1\na: 2023-02-30\n", ["'2023-02-30' is not a real date", "line 2"]),
     ],
 )
 def test_safe_loader_refuses(text, words):
@@ -76,6 +78,29 @@ def test_safe_loader_refuses(text, words):
     message = safe_yaml.describe_error(caught.value)
     for word in words:
         assert word in message
+
+
+def test_safe_loader_reads_booleans_as_yaml_1_2_does():
+    """Only true and false are booleans; yes/no/on/off are the words written (as in Quarto),
+    so a vocabulary word "No" or a keyword "on" is not turned into False or True."""
+    text = "a: No\nb: on\nc: true\nd: FALSE\ne: [yes, off]\nNo: 14\n"
+    assert safe_yaml.load_yaml(text) == {
+        "a": "No",
+        "b": "on",
+        "c": True,
+        "d": False,
+        "e": ["yes", "off"],
+        "No": 14,
+    }
+
+
+@pytest.mark.parametrize("text", ["", "% only a comment\n"])
+def test_a_bibliography_without_entries_is_no_crash(tmp_path, text):
+    data = copy_example(tmp_path)
+    (data / "references.bib").write_text(text, encoding="utf-8")
+    result = run_cli("check", "--data", str(data))
+    assert "Traceback" not in result.stderr and result.returncode in (0, 2)
+    assert "references.bib" in result.stdout + result.stderr
 
 
 def test_safe_loader_keeps_ordinary_yaml_and_merge_keys():

@@ -18,6 +18,7 @@ from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import (
     TABLES,
     Table,
+    check_text_file,
     find_workbook,
     normalise_header,
     read_bytes,
@@ -757,12 +758,10 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
         problems.error(path.name, None, None, None, "the file to exist in the data folder")
         return None
     try:
-        text = read_bytes(path).decode("utf-8-sig")
+        check_text_file(path)
     except DataError as error:
         problems.extend(error)
         return None
-    except UnicodeDecodeError:
-        problems.error(path.name, None, None, None, "UTF-8 text")
-        return None
+    text = read_bytes(path).decode("utf-8-sig")
     # the one BibTeX reader (analysis/bibliography.py)
     return bib_entry_keys(text, bibtex_items(text), path.name, problems)

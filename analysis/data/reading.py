@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import safe_yaml
-from analysis.errors import DataError, Problem
+from analysis.errors import TABLE_SUFFIXES, DataError, Problem
 
 #: tables that may come from a CSV file or from a workbook sheet of the same name
 TABLES = ("studies", "outcomes", "adverse_events", "risk_of_bias")
@@ -159,19 +159,23 @@ def read_yaml(path: Path, source: str | None = None):
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise DataError(Problem(source, line, None, None, "UTF-8 text")) from None
+        raise DataError(
+            Problem(source, line, None, None, "UTF-8 text (save it as UTF-8)", "not UTF-8 text")
+        ) from None
     try:
         return safe_yaml.load_yaml(text)
     except (yaml.YAMLError, safe_yaml.YamlLimitError) as error:
+        reason, line = safe_yaml.error_reason(error)
         raise DataError(
-            Problem(
-                source,
-                None,
-                None,
-                None,
-                "YAML the builder accepts: " + safe_yaml.describe_error(error),
-            )
+            Problem(source, line, None, None, "YAML the builder accepts", reason)
         ) from None
+
+
+def _save_as_utf8(source: str) -> str:
+    """How to fix a file's encoding: a table is saved from a spreadsheet program."""
+    if source.endswith(TABLE_SUFFIXES):
+        return "save the spreadsheet as 'CSV UTF-8'"
+    return "save the file as UTF-8 text"
 
 
 def check_text_file(path: Path, source: str | None = None) -> None:
@@ -187,7 +191,7 @@ def check_text_file(path: Path, source: str | None = None) -> None:
                 raw[:nul].count(b"\n") + 1,
                 None,
                 "a NUL byte",
-                "text without NUL bytes (save the spreadsheet as 'CSV UTF-8')",
+                f"text without NUL bytes ({_save_as_utf8(source)})",
             )
         )
     try:
@@ -200,7 +204,7 @@ def check_text_file(path: Path, source: str | None = None) -> None:
                 line,
                 None,
                 raw[error.start : error.start + 4],
-                "UTF-8 text (save the spreadsheet as 'CSV UTF-8')",
+                f"UTF-8 text ({_save_as_utf8(source)})",
             )
         ) from None
 
