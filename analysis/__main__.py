@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import signal
 import sys
 
 from analysis import METAFOR_REFERENCE_VERSION, __version__
@@ -95,6 +96,21 @@ def command_parser(name: str) -> tuple[argparse.ArgumentParser, object]:
     return parser, module
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, ``timeout``, a job cancelled) raised in the main thread."""
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM end a command as Ctrl-C does, through the same clean-up (the figure and
+    printing workers stopped, temporaries removed), instead of killing the parent alone and
+    leaving its workers running."""
+
+    def terminate(signum, frame):
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] not in COMMANDS:
@@ -106,9 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, AnalysisError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback (build and render write atomically)
-        print(f"{PROG} {argv[0]}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM: one line, no traceback (build and
+        # render write atomically; the worker processes are stopped on the way out)
+        ended = "terminated" if isinstance(stop, Terminated) else "interrupted"
+        print(f"{PROG} {argv[0]}: {ended}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(stop, Terminated) else signal.SIGINT)
     except OSError as error:  # a file-system fault outside the data readers: say which file
         where = f" {error.filename}" if error.filename else ""
         print(f"error: cannot use{where}: {error.strerror or error}", file=sys.stderr)
@@ -116,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    stop_on_sigterm()
     code = main()
     # The process ends: spare the interpreter's last garbage collections over every object of
     # matplotlib, SciPy and weasyprint (about 0.25 s per command); modules are still torn down,

@@ -41,7 +41,7 @@ from urllib.parse import urljoin
 from xml.etree import ElementTree
 
 from analysis.cache_folder import GITIGNORE, USED_FILE, ignore_in_git, keys_to_keep
-from analysis.cores import default_workers
+from analysis.cores import default_workers, worker_initializer
 from analysis.fingerprint import code_version
 
 #: the cache folder, inside the folder the PDF is written to
@@ -146,7 +146,9 @@ class FigurePages:
         if self.page(key).is_file():
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=default_workers())
+            self._pool = ProcessPoolExecutor(
+                max_workers=default_workers(), initializer=worker_initializer
+            )
         self._painting.append(self._pool.submit(paint_figure, svg, str(self.page(key))))
 
     def wait(self) -> None:

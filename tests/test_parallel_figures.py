@@ -85,3 +85,45 @@ def test_the_cli_reports_an_interruption_in_one_line(monkeypatch, capsys):
     monkeypatch.setattr(build, "run", interrupted)
     assert cli.main(["build"]) == 130
     assert capsys.readouterr().err == "python -m analysis build: interrupted\n"
+
+
+def test_the_cli_reports_a_termination_in_one_line(monkeypatch, capsys):
+    from analysis import __main__ as cli
+    from analysis import build
+
+    def terminated(_args):
+        raise cli.Terminated
+
+    monkeypatch.setattr(build, "run", terminated)
+    assert cli.main(["build"]) == 143
+    assert capsys.readouterr().err == "python -m analysis build: terminated\n"
+
+
+def test_sigterm_to_the_parent_alone_stops_every_worker(tmp_path):
+    """``kill PID`` or ``timeout`` signal the parent only: with the CLI's SIGTERM handling the
+    parent stops its workers on the way out instead of leaving them drawing."""
+    script = (
+        "from analysis.__main__ import stop_on_sigterm\n"
+        "from tests.test_parallel_figures import nap\n"
+        "from analysis.figures.cache import run_parallel\n"
+        "stop_on_sigterm()\n"
+        f"run_parallel(nap, [(60, {str(tmp_path)!r})] * 4, workers=2)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while len(list(tmp_path.glob("*.json"))) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    workers = {json.loads(p.read_text())["pid"] for p in tmp_path.glob("*.json")}
+    assert len(workers) == 2, "both workers started"
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=30)  # far less than the 60 s the calls would sleep
+    assert child.returncode != 0 and "Terminated" in err
+    for pid in workers:
+        assert not _alive(pid), f"worker {pid} survived SIGTERM"

@@ -285,3 +285,30 @@ def test_the_docx_opens_with_the_synthetic_data_notice(manuscript_render):
         .lstrip()
         .startswith("Example manuscript — synthetic data.")
     )
+
+
+def test_a_very_long_word_is_broken_with_few_measurements(monkeypatch):
+    """A label of thousands of characters without a space is hyphenated across lines by a
+    binary search for each line's cut: a few dozen measurements per line, not one per
+    character per line (5,000 characters took minutes)."""
+    from analysis.figures import style
+
+    calls = []
+    measure = style.text_width_mm.__wrapped__
+
+    def counted(text, size=style.FONT_SIZE, weight="normal"):
+        calls.append(text)
+        return measure(text, size, weight)
+
+    monkeypatch.setattr(style, "text_width_mm", counted)
+    word = "Aldana" + "x" * 5000
+    lines = style.wrap_text(word, 40.0)
+    assert "".join(line.rstrip("-") for line in lines) == word
+    assert all(
+        measure(line, style.FONT_SIZE, "normal") <= 40.0 * style.WRAP_SLACK for line in lines
+    )
+    # each line but the last is as long as fits: one more character would not fit
+    for line, following in itertools.pairwise(lines):
+        longer = line[:-1] + following[0] + "-"
+        assert measure(longer, style.FONT_SIZE, "normal") > 40.0 * style.WRAP_SLACK
+    assert len(calls) < 30 * len(lines)

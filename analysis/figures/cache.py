@@ -20,13 +20,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from analysis import progress
 from analysis.cache_folder import ignore_in_git, keys_to_keep
-from analysis.cores import default_workers
+from analysis.cores import default_workers, worker_initializer
 from analysis.figures.output import save_figure
 from analysis.figures.style import RC_PARAMS
 from analysis.fingerprint import code_version, digest_json
@@ -125,7 +124,7 @@ def run_parallel(
                 results.append(function(*args))
                 counter.advance(name)
             return results
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_parent)
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_initializer)
         try:
             futures = {
                 pool.submit(function, *args): name for args, name in zip(calls, names, strict=True)
@@ -140,13 +139,6 @@ def run_parallel(
         return results
     finally:
         counter.close()
-
-
-def _leave_interrupts_to_parent() -> None:
-    """Worker initializer: Ctrl-C on a terminal reaches the whole process group; the workers
-    ignore it, and the parent stops them (:func:`_stop_workers`), so one interruption ends the
-    build at once with one message instead of a traceback per worker."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

@@ -180,13 +180,25 @@ def wrap_text(text: str, width_mm: float, size: float = FONT_SIZE, weight: str =
                 lines.append(current)
             current = word
             while text_width_mm(current, size, weight) > width_mm and len(current) > 1:
-                cut = len(current) - 1
-                while cut > 1 and text_width_mm(current[:cut] + "-", size, weight) > width_mm:
-                    cut -= 1
+                cut = _longest_fitting_prefix(current, width_mm, size, weight)
                 lines.append(current[:cut] + "-")
                 current = current[cut:]
         lines.append(current)
     return lines
+
+
+def _longest_fitting_prefix(word: str, width_mm: float, size: float, weight: str) -> int:
+    """The most characters of ``word`` (at least 1, fewer than all) that fit ``width_mm`` with
+    a hyphen: a binary search, widths growing with the prefix, so a label of thousands of
+    characters is measured a few dozen times per line, not once per character."""
+    lo, hi = 1, len(word) - 1  # word[:lo] is kept even when it does not fit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_width_mm(word[:mid] + "-", size, weight) <= width_mm:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 @lru_cache(maxsize=1)
