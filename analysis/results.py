@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 
 import numpy as np
@@ -146,6 +148,19 @@ def study_rows(review: Review, spec: OutcomeSpec, fit: MetaResult) -> list[dict]
     return rows
 
 
+@contextmanager
+def _setting_named(spec: OutcomeSpec, key: str, columns) -> Iterator[None]:
+    """An analysis the data do not allow names where it was asked for: the outcome, the key of
+    review.yml and the columns of studies.csv it reads."""
+    try:
+        yield
+    except AnalysisError as error:
+        raise AnalysisError(
+            f"review.yml, key '{key}' ({', '.join(columns)}, columns of studies.csv), outcome "
+            f"'{spec.id}': {error}"
+        ) from None
+
+
 def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult) -> dict:
     """Subgroups, meta-regression and sensitivity analyses of one outcome, as review.yml's
     analysis settings ask for them (None or empty when not asked for).
@@ -156,31 +171,32 @@ def secondary_analyses(review: Review, spec: OutcomeSpec, fit: MetaResult) -> di
     studies = [review.study(row.study_id) for row in review.data_for(spec.id)]
     labels = [s.label for s in studies]
     options = {"method": settings.method, "ci_method": settings.ci_method, "level": settings.level}
-    subgroups = {
-        var: to_public(
-            subgroup_analysis(
-                fit.yi,
-                fit.vi,
-                [s.get(var) for s in studies],
-                measure=spec.measure,
-                variable=var,
-                **options,
+    subgroups = {}
+    for var in settings.subgroups:
+        with _setting_named(spec, "analysis.subgroups", [var]):
+            subgroups[var] = to_public(
+                subgroup_analysis(
+                    fit.yi,
+                    fit.vi,
+                    [s.get(var) for s in studies],
+                    measure=spec.measure,
+                    variable=var,
+                    **options,
+                )
             )
-        )
-        for var in settings.subgroups
-    }
     metareg = None
     if settings.moderators and fit.k > len(settings.moderators) + 1:
-        metareg = to_public(
-            meta_regression(
-                fit.yi,
-                fit.vi,
-                {m: [s.get(m) for s in studies] for m in settings.moderators},
-                method=settings.method,
-                ci_method=settings.ci_method,
-                level=settings.level,
+        with _setting_named(spec, "analysis.moderators", settings.moderators):
+            metareg = to_public(
+                meta_regression(
+                    fit.yi,
+                    fit.vi,
+                    {m: [s.get(m) for s in studies] for m in settings.moderators},
+                    method=settings.method,
+                    ci_method=settings.ci_method,
+                    level=settings.level,
+                )
             )
-        )
     if metareg is not None and spec.measure in RATIO_MEASURES:
         for c in metareg["coefficients"].values():  # ratio per unit of the moderator
             c.update(

@@ -388,3 +388,20 @@ def test_bold_text_prints_no_font_weight_notice(tmp_path, caplog):
     with figure_style(), caplog.at_level("WARNING", logger="matplotlib.font_manager"):
         findfont(FontProperties(family=list(FALLBACK_FONTS), weight="bold", size=size))
     assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+
+
+def test_moderators_the_data_cannot_separate_are_named_where_they_were_asked_for(tmp_path):
+    """A meta-regression on a moderator that is the same in every study cannot be fitted; the
+    message names review.yml's key, the columns and the outcome, not only the statistics."""
+    from analysis.data import load_review
+    from analysis.results import assemble_results
+
+    data = copy_example(tmp_path)
+    rows = read_rows(data / "studies.csv")
+    for row in range(2, len(rows) + 1):
+        set_cell(data / "studies.csv", row, "dose", "1")
+    with pytest.raises(AnalysisError) as caught:
+        assemble_results(load_review(data))
+    message = str(caught.value)
+    assert message.startswith("review.yml, key 'analysis.moderators' (dose, follow_up_weeks")
+    assert "outcome 'sledai'" in message and "constant or collinear" in message
