@@ -405,3 +405,24 @@ def test_moderators_the_data_cannot_separate_are_named_where_they_were_asked_for
     message = str(caught.value)
     assert message.startswith("review.yml, key 'analysis.moderators' (dose, follow_up_weeks")
     assert "outcome 'sledai'" in message and "constant or collinear" in message
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["no events", "every participant"])
+def test_a_ratio_no_trial_informs_is_refused(tmp_path, full):
+    """With no events in either arm of any trial (or events in everyone), a pooled RR would
+    come from the continuity corrections alone: check refuses it, naming the rows."""
+    import shutil
+
+    from .conftest import BCG_EXAMPLE
+
+    data = tmp_path / "data"
+    shutil.copytree(BCG_EXAMPLE, data)
+    rows = read_rows(data / "outcomes.csv")
+    header = rows[0]
+    for row in rows[1:]:
+        for arm in ("1", "2"):
+            row[header.index(f"events{arm}")] = row[header.index(f"n{arm}")] if full else "0"
+    write_rows(data / "outcomes.csv", rows)
+    result = run_cli("check", "--data", str(data))
+    assert_refused(result, "outcomes.csv", "column 'events1'", f"rows 2–{len(rows)}")
+    assert "the RR cannot be estimated" in result.stderr

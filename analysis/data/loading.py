@@ -73,6 +73,7 @@ from analysis.data.validation import (
     numeric_column,
     outcome_id,
     pooling_method,
+    refuse_uninformative_tables,
     repeated,
     resolve_characteristics,
     sensitivity_analyses,
@@ -166,6 +167,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
     check_completeness(tables, studies, specs, rob, problems)
     warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
+    refuse_uninformative_tables(outcome_data, specs, tables["outcomes"], problems)
     methods_keys = _bib_keys(METHODS_BIB, Problems()) if METHODS_BIB.exists() else []
     warn_bibliography(
         bib_keys,

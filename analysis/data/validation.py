@@ -524,6 +524,40 @@ def warn_sd_like_se(outcome_data, specs, table, problems: Problems) -> None:
                     )
 
 
+def refuse_uninformative_tables(outcome_data, specs, table, problems: Problems) -> None:
+    """An error for a risk-ratio or odds-ratio outcome whose every trial has no events in either
+    arm, or events in every participant of both arms: no trial says anything about the ratio,
+    and a pooled estimate would come from the continuity corrections alone.
+
+    References
+    ----------
+    Cochrane Handbook for Systematic Reviews of Interventions, version 6.5 (2024), section
+    10.4.4.2: such studies provide no information on the relative effect.
+    """
+    for oid, spec in specs.items():
+        rows = [r for r in outcome_data if r.outcome == oid and r.events1 is not None]
+        if spec.measure not in ("RR", "OR") or not rows:
+            continue
+        if all(
+            (r.events1 == 0 and r.events2 == 0) or (r.events1 == r.n1 and r.events2 == r.n2)
+            for r in rows
+        ):
+            problems.error(
+                table.source,
+                None,
+                "events1",
+                oid,
+                f"at least one trial of outcome '{oid}' with events in some but not all "
+                f"participants (rows {_row_span(rows)} have no events in either arm, or events "
+                f"in every participant of both: the {spec.measure} cannot be estimated)",
+            )
+
+
+def _row_span(rows) -> str:
+    numbers = sorted(r.row for r in rows)
+    return f"{numbers[0]}–{numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
+
+
 def warn_change_scores(outcome_data, specs, table, problems: Problems) -> None:
     """Warn when an SMD outcome mixes change-from-baseline and final values.
 
