@@ -99,11 +99,15 @@ def _estimates(old: dict, new: dict) -> list[dict]:
                 "measure": measure,
                 "old": was,
                 "new": now,
-                "line": f"{outcome['label']}: {measure} {was or 'not pooled'} → "
-                f"{now or 'not pooled'}",
+                "line": _estimate_line(outcome["label"], measure, was, now),
             }
         )
     return out
+
+
+def _estimate_line(label: str, measure: str, old: str | None, new: str | None) -> str:
+    """ "SLEDAI: SMD −0.78 (−1.25 to −0.31) → −0.77 (−1.24 to −0.30)"."""
+    return f"{label}: {measure} {old or 'not pooled'} → {new or 'not pooled'}"
 
 
 def _conclusion(outcome: dict | None, grade: dict) -> dict:
@@ -227,15 +231,25 @@ def body_markdown(report: dict, full: bool) -> str:
         if items:
             lines.extend(["", f"**{heading}**", "", *(f"- {item}" for item in items)])
 
-    section("Studies added", [f"{s['label']} ({s['study_id']})" for s in report["studies_added"]])
+    # labels and ids are the data's text (escaped); the quoted sentences are the manuscript's
+    # own Markdown, already escaped where the data entered it
+    md = text.escape_md
+    for key, heading in (
+        ("studies_added", "Studies added"),
+        ("studies_removed", "Studies removed"),
+    ):
+        section(heading, [f"{md(s['label'])} ({md(s['study_id'])})" for s in report[key]])
     section(
-        "Studies removed", [f"{s['label']} ({s['study_id']})" for s in report["studies_removed"]]
+        "Pooled estimates",
+        [
+            _estimate_line(md(e["label"]), e["measure"], e["old"], e["new"])
+            for e in report["estimates"]
+        ],
     )
-    section("Pooled estimates", [e["line"] for e in report["estimates"]])
     section(
         "Conclusions",
         [
-            f"{c['label']}: {c['aspect']} {c['old'] or 'not rated'} → {c['new'] or 'not rated'}"
+            f"{md(c['label'])}: {c['aspect']} {c['old'] or 'not rated'} → {c['new'] or 'not rated'}"
             for c in report["conclusions"]
         ],
     )

@@ -32,6 +32,13 @@ def _finalize(value):
     return text.escape_md(value)
 
 
+def _template_text(parts) -> Safe:
+    """Jinja's ``concat``: what a template produces itself — a macro's output, a ``{% set %}``
+    block, the rendered template — is Markdown already (each ``{{ … }}`` in it passed
+    :func:`_finalize`), so printing it again does not escape it a second time."""
+    return Safe("".join(parts))
+
+
 def _escaped(value) -> str:
     return value if isinstance(value, Safe) else text.escape_md(value)
 
@@ -107,6 +114,7 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR, cache_dir: P
         keep_trailing_newline=True,
         autoescape=False,
     )
+    env.concat = _template_text
     numbers = (
         "fmt_num",
         "fmt_ci",

@@ -21,6 +21,10 @@ PAYLOADS = {
     "keyword": "[@aldana2013] *bold* <b>tag</b>",
     "registration": "PROSPERO {{ 1 + 1 }} `code` $y$",
     "label": "Ñúñez_[x] <i>2016</i>",
+    # printed inside the templates' macros (the abstract's conclusion, the methods' process
+    # sentences), whose output was once escaped a second time
+    "intervention": "MSCS *therapy* <3",
+    "disagreements": "resolved by *vote* <3",
 }
 
 
@@ -44,6 +48,8 @@ def rendered(tmp_path_factory):
         review["authors"][0]["affiliations"] = [PAYLOADS["affiliation"]]
         review["keywords"].append(PAYLOADS["keyword"])
         review["registration"] = PAYLOADS["registration"]
+        review["vocabulary"]["intervention"] = PAYLOADS["intervention"]
+        review["process"]["selection"]["disagreements"] = PAYLOADS["disagreements"]
 
     edit_yaml(data / "review.yml", edit)
     set_cell(data / "studies.csv", 2, "label", PAYLOADS["label"])
@@ -94,3 +100,11 @@ def test_payloads_print_literally_in_every_format(rendered, field):
             assert PAYLOADS[field].replace(" ", "") in squashed.replace(" ", ""), (fmt, field)
         else:
             assert PAYLOADS[field] in squashed, (fmt, field)
+
+
+def test_no_escape_shows_anywhere(rendered):
+    """Data text is escaped once: no format shows the backslash of an escape (the payloads hold
+    none), as it did where a macro's escaped output was escaped again."""
+    for fmt, text in _texts(rendered).items():
+        for escape in ("\\*", "\\<", "\\_", "\\["):
+            assert escape not in text, (fmt, escape, text[text.find(escape) - 80 :][:160])

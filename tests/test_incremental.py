@@ -262,6 +262,16 @@ def test_an_added_trial_is_reported():
     assert "- Cruz 2024 (S3)" in changes.body_markdown(report, full=True)
 
 
+def test_the_data_text_in_the_report_is_printed_literally():
+    """Labels are the data's text: in the report (and the HTML box) they show as typed, never
+    as markup; the quoted sentences are the manuscript's Markdown, left as they are."""
+    old = results_with(-0.78, -1.25, -0.31)
+    new = copy.deepcopy(old)
+    new["studies"].append({"study_id": "S_3", "label": "<b>Cruz</b> *2024*"})
+    body = changes.body_markdown(changes.compare(old, new, PARTS, PARTS), full=True)
+    assert r"- \<b\>Cruz\</b\> \*2024\* (S\_3)" in body
+
+
 def test_a_moved_estimate_is_reported_with_old_and_new_values_and_its_sentence():
     old, new = results_with(-0.78, -1.25, -0.31), results_with(-0.77, -1.24, -0.30)
     new_parts = {
