@@ -167,7 +167,7 @@ def _build(data_dir, out_dir, log, force, formats, show_changes) -> dict:
         (tmp / "metadata.yml").write_text(metadata_yaml(results), encoding="utf-8")
         bibliography = merged_bibliography(review.bibliography_file, paths.METHODS_BIB)
         (tmp / BIBLIOGRAPHY_FILE).write_text(bibliography, encoding="utf-8")
-        write_sections(data_dir, tmp, log)
+        write_sections(data_dir, tmp)
         step("write", f"swapping the new outputs into {out_dir}")
         report = changes.write_report(out_dir, tmp, results, parts, show_changes)
         incremental.carry_cache_and_stamp(out_dir, tmp, fingerprint)

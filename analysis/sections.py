@@ -7,7 +7,8 @@ expands ``{{< include >}}`` before its pre-render step, so the manuscript can in
 files that exist on a fresh clone (committed), never a path inside ``data/``.
 
 A section the data folder does not hold is replaced by a visible placeholder naming the file
-to write, and the build warns: the manuscript never borrows another review's text.
+to write (``check`` and ``build`` warn: :mod:`analysis.data.section_rules`): the manuscript
+never borrows another review's text.
 """
 
 from __future__ import annotations
@@ -40,30 +41,21 @@ def placeholder(name: str) -> str:
     )
 
 
-def section_parts(data_dir: Path) -> tuple[dict[str, str], list[str]]:
-    """Output file name (``sections/NAME.md``) -> Markdown, and a warning per missing section.
+def section_text(data_dir: Path, name: str) -> str:
+    """The text of section ``name`` ('' when its file is missing); a DataError naming
+    the file when it is too large, not UTF-8 or holds a NUL byte."""
+    from analysis.data.reading import read_text
 
-    A file that holds only white space counts as missing."""
-    parts: dict[str, str] = {}
-    warnings: list[str] = []
-    for name in SECTIONS:
-        source = data_dir / SECTIONS_DIR / f"{name}.md"
-        text = source.read_text(encoding="utf-8-sig").strip() if source.is_file() else ""
-        if not text:
-            warnings.append(
-                f"{SECTIONS_DIR}/{name}.md is missing or empty: "
-                "the manuscript shows a placeholder there"
-            )
-            text = placeholder(name).strip()
-        parts[f"{SECTIONS_DIR}/{name}.md"] = text + "\n"
-    return parts, warnings
+    source = Path(data_dir) / SECTIONS_DIR / f"{name}.md"
+    if not source.exists() and not source.is_symlink():
+        return ""
+    return read_text(source, f"{SECTIONS_DIR}/{name}.md")
 
 
-def write_sections(data_dir: Path, out_dir: Path, log=print) -> None:
-    """Write the sections (or their placeholders) into ``out_dir/sections/``; log warnings."""
-    parts, warnings = section_parts(data_dir)
+def write_sections(data_dir: Path, out_dir: Path) -> None:
+    """Write the sections (a placeholder for each missing or empty one) into
+    ``out_dir/sections/``."""
     (out_dir / SECTIONS_DIR).mkdir(parents=True, exist_ok=True)
-    for name, content in parts.items():
-        (out_dir / name).write_text(content, encoding="utf-8")
-    for warning in warnings:
-        log(f"  warning: {warning}")
+    for name in SECTIONS:
+        content = (section_text(data_dir, name).strip() or placeholder(name).strip()) + "\n"
+        (out_dir / SECTIONS_DIR / f"{name}.md").write_text(content, encoding="utf-8")

@@ -661,3 +661,14 @@ def test_changing_one_number_changes_the_text_and_that_forest_plot_only(manuscri
     changed_figures.discard(FIGURES_MANIFEST)  # the manifest lists every figure's caption
     assert {"forest-sledai.svg", "forest-sledai.png"} <= changed_figures
     assert all("sledai" in name for name in changed_figures), changed_figures
+
+
+@pytest.mark.parametrize("raw", [b"caf\xe9\n", b"a\x00b\n"])
+def test_build_refuses_a_section_that_is_not_text_before_writing(tmp_path, raw):
+    data = tmp_path / "data"
+    shutil.copytree(MSCS_EXAMPLE, data)
+    with (data / SECTIONS_DIR / "discussion.md").open("ab") as handle:
+        handle.write(raw)
+    with pytest.raises(DataError, match=r"sections/discussion\.md, line \d+"):
+        build(data, tmp_path / "gen", log=lambda *_: None, formats=("html",))
+    assert not (tmp_path / "gen").exists()

@@ -570,3 +570,118 @@ def test_check_in_a_real_process(tmp_path):
     assert done.returncode == 2
     assert "adverse_events.csv, row 4, column 'events1': '19'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- sections/*.md ----------------------------------------------------------------------------
+
+
+def _section(data_dir, name, text, mode="a"):
+    path = data_dir / "sections" / name
+    with path.open(mode + "b") as handle:
+        handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "found"),
+    [(b"caf\xe9\n", "UTF-8"), (b"a\x00b\n", "NUL"), (b"x" * 1_100_000, "bytes")],
+)
+def test_a_section_that_is_not_readable_text_is_an_error_naming_it(tmp_path, raw, found):
+    data = copy_example(tmp_path)
+    _section(data, "discussion.md", raw)
+    (problem,) = problems_of(data)
+    assert problem.file == "sections/discussion.md" and found in str(problem)
+    assert check_exit_code(data) == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ("See [@nokey].", "@nokey"),
+        ("As @fig-nonexistent shows.", "@fig-nonexistent"),
+        ("As in @tbl-x.", "@tbl-x"),
+        ("Hello {{ x }}.", "{{"),
+        ("{% if x %}", "{%"),
+    ],
+)
+def test_what_the_render_would_refuse_in_a_section_is_an_error_with_its_line(tmp_path, line, value):
+    data = copy_example(tmp_path)
+    lines = (data / "sections" / "discussion.md").read_text(encoding="utf-8").count("\n")
+    _section(data, "discussion.md", line + "\n")
+    (problem,) = problems_of(data)
+    assert (problem.file, problem.row) == ("sections/discussion.md", lines + 1)
+    assert problem.value == value
+
+
+def test_section_citations_and_references_the_manuscript_has_pass(tmp_path):
+    data = copy_example(tmp_path)
+    _section(
+        data,
+        "discussion.md",
+        "As @tbl-sof and @fig-forest-sledai show [@higgins2003; @tsokos2011], "
+        "jane@fig-lab.org, `@code`, @sec-methods.\n",
+    )
+    assert load_review(data).warnings == ()
+
+
+def test_a_footnote_label_in_two_sections_is_an_error(tmp_path):
+    data = copy_example(tmp_path)
+    _section(data, "discussion.md", "A[^1].\n\n[^1]: one.\n")
+    _section(data, "limitations.md", "B[^1].\n\n[^1]: two.\n")
+    (problem,) = problems_of(data)
+    assert problem.file == "sections/limitations.md" and "sections/discussion.md" in str(problem)
+
+
+def _warning_texts(data):
+    return [str(w) for w in load_review(data).warnings]
+
+
+def test_unknown_section_files_and_near_miss_names_are_warning_texts(tmp_path):
+    data = copy_example(tmp_path)
+    sections = data / "sections"
+    (sections / "discussion.md").rename(sections / "Discussion.md")
+    (sections / "appendix.md").write_text("More.\n", encoding="utf-8")
+    (data / "grade.yml").rename(data / "grade.yaml")
+    (data / "PRISMA.yml").write_text("", encoding="utf-8")
+    warnings = "\n".join(_warning_texts(data))
+    assert "sections/Discussion.md: ignored" in warnings
+    assert "did you mean discussion.md" in warnings
+    assert "sections/appendix.md: ignored" in warnings
+    assert "grade.yaml: ignored" in warnings and "did you mean grade.yml" in warnings
+    assert "PRISMA.yml: ignored" in warnings and "did you mean prisma.yml" in warnings
+
+
+def test_check_warns_about_an_empty_or_missing_section(tmp_path, capsys):
+    data = copy_example(tmp_path)
+    (data / "sections" / "conclusions.md").write_text("\n", encoding="utf-8")
+    (data / "sections" / "funding.md").unlink()
+    assert check_exit_code(data) == 0
+    out = capsys.readouterr().out
+    assert "sections/conclusions.md: missing or empty" in out
+    assert "sections/funding.md: missing or empty" in out
+
+
+def test_a_top_level_heading_in_a_section_is_a_warning_with_its_line(tmp_path):
+    data = copy_example(tmp_path)
+    _section(data, "discussion.md", "Intro.\n\n## Heading\n\n### Sub-heading\n", mode="w")
+    assert _warning_texts(data) == [
+        "sections/discussion.md, line 3: '##' — expected no # or ## heading (the manuscript "
+        "gives the section its heading; sub-headings start at ###)"
+    ]
+
+
+def test_sections_embedding_outside_files_or_scripts_are_warning_texts(tmp_path):
+    data = copy_example(tmp_path)
+    _section(
+        data,
+        "discussion.md",
+        '{{< include /etc/hostname >}}\n![x](/etc/hostname)\n<img src="/etc/passwd">\n'
+        "<script>alert(1)</script>\n![fine](figures/trial.png) ![web](https://x.org/a.png)\n",
+        mode="w",
+    )
+    warnings = _warning_texts(data)
+    assert [w.split(" — ")[0] for w in warnings] == [
+        "sections/discussion.md, line 1: '/etc/hostname'",
+        "sections/discussion.md, line 2: '/etc/hostname'",
+        "sections/discussion.md, line 3: '/etc/passwd'",
+        "sections/discussion.md, line 4: '<script>'",
+    ]

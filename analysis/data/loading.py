@@ -14,6 +14,7 @@ from pathlib import Path
 from analysis import vocabulary
 from analysis.bibliography import read_items as bibtex_items
 from analysis.data import conversions
+from analysis.data.file_names import warn_unknown_files
 from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import (
     TABLES,
@@ -50,6 +51,7 @@ from analysis.data.schema import (
     Vocabulary,
     event_key,
 )
+from analysis.data.section_rules import check_sections
 from analysis.data.validation import (
     ARM_FIELDS,
     BIB_FILE,
@@ -86,6 +88,7 @@ from analysis.data.validation import (
 )
 from analysis.errors import DataError, Problem
 from analysis.paths import DATA_DIR, METHODS_BIB, ROOT
+from analysis.sections import SECTIONS_DIR
 from analysis.vocabulary import (
     CHARACTERISTIC_SUMMARIES,
     CI_ALIASES,
@@ -103,6 +106,15 @@ from analysis.vocabulary import REVIEW_MEASURES as MEASURES
 
 PRISMA_FILE = "prisma.yml"
 GRADE_FILE = "grade.yml"
+#: the names the builder reads in a data folder (data/README.md)
+EXPECTED_FILES = (
+    REVIEW_FILE,
+    *(f"{name}.csv" for name in TABLES),
+    PRISMA_FILE,
+    GRADE_FILE,
+    BIB_FILE,
+    SECTIONS_DIR,
+)
 
 #: the studies.csv columns every review needs: they identify the trials and feed the statistics
 #: (any other column is a characteristic, declared in review.yml ``characteristics``)
@@ -177,6 +189,8 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         tables["outcomes"],
         problems,
     )
+    check_sections(data_dir, _cite_keys(bib_keys, methods_keys), problems)
+    warn_unknown_files(data_dir, EXPECTED_FILES, problems)
     problems.raise_errors()
 
     order = {s.study_id: i for i, s in enumerate(studies)}
@@ -752,6 +766,11 @@ def _grade(path: Path, specs: dict, have_specs: bool, problems: Problems) -> lis
     f = Fields(path.name, problems)
     outcomes = f.mapping(content, "outcomes", "outcomes", required=False)
     return grade_judgments(outcomes, specs, have_specs, f)
+
+
+def _cite_keys(bib_keys, methods_keys) -> set[str] | None:
+    """The keys the manuscript can cite: references.bib's (None when unread) and the methods'."""
+    return None if bib_keys is None else set(bib_keys) | set(methods_keys)
 
 
 def _bib_keys(path: Path, problems: Problems) -> list[str] | None:

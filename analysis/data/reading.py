@@ -171,6 +171,19 @@ def read_yaml(path: Path, source: str | None = None):
         ) from None
 
 
+def read_text(path: Path, source: str | None = None) -> str:
+    """A text file of at most :data:`~analysis.safe_yaml.MAX_BYTES` bytes that passes
+    :func:`check_text_file`, decoded; otherwise a DataError naming the file (and line)."""
+    source = source or path.name
+    with file_errors(source):
+        if Path(path).stat().st_size > safe_yaml.MAX_BYTES:
+            raise DataError(
+                Problem(source, None, None, None, f"at most {safe_yaml.MAX_BYTES:,} bytes")
+            )
+    check_text_file(path, source)
+    return read_bytes(path, source).decode("utf-8-sig")
+
+
 def _save_as_utf8(source: str) -> str:
     """How to fix a file's encoding: a table is saved from a spreadsheet program."""
     if source.endswith(TABLE_SUFFIXES):

@@ -78,8 +78,8 @@ class Problems:
     def error(self, file, row, column, value, expected) -> None:
         self.errors.append(Problem(file, row, column, value, expected))
 
-    def warn(self, file, row, column, value, expected) -> None:
-        self.warnings.append(Problem(file, row, column, value, expected))
+    def warn(self, file, row, column, value, expected, found=None) -> None:
+        self.warnings.append(Problem(file, row, column, value, expected, found))
 
     def extend(self, error: DataError) -> None:
         self.errors.extend(error.problems)
@@ -407,15 +407,9 @@ def study_fields(cells: Cells, row: Row, bib_keys) -> dict:
     citation a well-formed key defined in references.bib (``bib_keys``, None when it could not
     be read), the year within :data:`YEAR_RANGE`, each arm at least :data:`MIN_ARM_SIZE`."""
     citation = cells.text(row, "citation")
-    if citation is not None and not CITEKEY_PATTERN.match(citation):
-        cells.bad(
-            row,
-            "citation",
-            "a citation key: starts with a letter, digit or _, then letters, digits and "
-            "_:.#$%&+?<>~/- (no spaces)",
-        )
-    elif citation is not None and bib_keys is not None and citation not in bib_keys:
-        cells.bad(row, "citation", f"a citation key defined in {BIB_FILE}")
+    expected = citation_problem(citation, bib_keys) if citation is not None else None
+    if expected:
+        cells.bad(row, "citation", expected)
     return {
         "citation": citation,
         "year": cells.integer(row, "year", minimum=YEAR_RANGE[0], maximum=YEAR_RANGE[1]),
@@ -423,6 +417,19 @@ def study_fields(cells: Cells, row: Row, bib_keys) -> dict:
         "n2": cells.integer(row, "n2", minimum=MIN_ARM_SIZE),
         "label": cells.text(row, "label"),
     }
+
+
+def citation_problem(key: str, known) -> str | None:
+    """What a citation key should be, or None when it is one pandoc can cite and ``known``
+    (the keys of references.bib, plus any other bibliography cited; None when unread) holds."""
+    if not CITEKEY_PATTERN.match(key):
+        return (
+            "a citation key: starts with a letter, digit or _, then letters, digits and "
+            "_:.#$%&+?<>~/- (no spaces)"
+        )
+    if known is not None and key not in known:
+        return f"a citation key defined in {BIB_FILE}"
+    return None
 
 
 def warn_rob_overall(cells: Cells, row: Row, judgments: dict) -> None:
