@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from analysis.data import load_review
@@ -132,3 +134,37 @@ def test_lookups_and_summary():
     assert review.grade_for("anti_dsdna")["indirectness"].downgrade == 1
     text = summary(review)
     assert "Dorne 2018" in text and "median, interquartile range and range" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "value"),
+    [
+        ("title: 1.10", "title", 1.1),
+        ("short_title: 0x1F", "short_title", 31),
+        ("title: true", "title", True),
+        ("keywords: [lupus, 2020]", "keywords[2]", 2020),
+        ("keywords: false", "keywords[1]", False),
+    ],
+)
+def test_a_number_or_boolean_where_text_belongs_is_refused(tmp_path, line, key, value):
+    data = copy_example(tmp_path)
+    path = data / "review.yml"
+    edit_yaml(path, lambda c: c.pop(line.split(":")[0]))
+    path.write_text(path.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    problem = next(p for p in problems_of(data) if p.column == key)
+    assert problem.value == value and type(problem.value) is type(value)
+    assert "put it in quotes" in str(problem)
+
+
+def test_a_number_as_a_prisma_reason_is_refused_and_a_date_as_text_is_kept(tmp_path):
+    data = copy_example(tmp_path)
+    prisma = data / "prisma.yml"
+    prisma.write_text(
+        prisma.read_text(encoding="utf-8").replace("Not randomised: 14", "1.10: 14"),
+        encoding="utf-8",
+    )
+    problem = next(p for p in problems_of(data) if p.column == "eligibility.excluded.1.1")
+    assert "YAML reads this as a number" in problem.expected
+    prisma.write_text((MSCS_EXAMPLE / "prisma.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    edit_yaml(data / "review.yml", lambda c: c.update(registration=dt.date(2024, 3, 1)))
+    assert load_review(data).registration == "2024-03-01"

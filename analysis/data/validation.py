@@ -611,18 +611,28 @@ class Fields:
             return {}
         return value
 
+    def as_text(self, value, path: str) -> str | None:
+        """A scalar in a text position as text (a date as YYYY-MM-DD), or None after recording
+        the problem: blank, a mapping or a list is refused, and so are a number and true/false,
+        as YAML may have changed what was typed (1.10 is read as 1.1, 0x1F as 31)."""
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()[:10]
+        if isinstance(value, (bool, int, float)):
+            kind = "true/false" if isinstance(value, bool) else "a number"
+            self.bad(path, value, f'text (YAML reads this as {kind}; put it in quotes: "...")')
+            return None
+        self.bad(path, value, "text")
+        return None
+
     def text(self, parent: dict, key: str, path: str, required: bool = True) -> str | None:
         value = parent.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.bad(path, value, "text")
             return None
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value.isoformat()[:10]
-        if isinstance(value, (dict, list)):
-            self.bad(path, value, "text")
-            return None
-        return str(value).strip()
+        return self.as_text(value, path)
 
     def date(self, parent: dict, key: str, path: str) -> str | None:
         value = self.text(parent, key, path, required=False)
@@ -652,17 +662,18 @@ class Fields:
         return default
 
     def strings(self, parent: dict, key: str, path: str, required: bool = False) -> tuple:
+        """A list of text items (one item may stand alone)."""
         value = parent.get(key)
         if value is None:
             if required:
                 self.bad(path, None, "a list")
             return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        if isinstance(value, dict):
             self.bad(path, value, "a list of text items")
             return ()
-        return tuple(str(v).strip() for v in value)
+        items = value if isinstance(value, list) else [value]
+        texts = [self.as_text(v, f"{path}[{i}]") for i, v in enumerate(items, start=1)]
+        return () if None in texts else tuple(texts)
 
     def count(self, parent: dict, key: str, path: str) -> int:
         value = parent.get(key) if isinstance(parent, dict) else None
@@ -678,7 +689,8 @@ class Fields:
         if not isinstance(value, dict):
             self.bad(path, value, "a mapping of names to counts (may be {})")
             return {}
-        return {str(k): self.count(value, k, f"{path}.{k}") for k in value}
+        names = {k: self.as_text(k, f"{path}.{k}") for k in value}
+        return {n: self.count(value, k, f"{path}.{k}") for k, n in names.items() if n is not None}
 
 
 def warn_bibliography(bib_keys, methods_keys, methods_name, outcome_data, table, problems) -> None:
