@@ -8,7 +8,7 @@ import re
 import pytest
 
 from analysis.data.prisma_flow import flat_counts, flow_problems, rules
-from tests.data_cases import check_exit_code, copy_example, edit_yaml
+from tests.data_cases import check_exit_code, copy_example, edit_yaml, problems_of
 
 #: a flow that adds up (1251 identified, 9 studies)
 FLOW = {
@@ -123,3 +123,19 @@ def test_check_prints_every_prisma_problem_in_one_run(tmp_path, capsys):
     for line in messages:
         assert ", key '" in line and "column" not in line
         assert "to make the flow add up" in line
+
+
+def test_an_unknown_reason_for_removal_before_screening_is_refused(tmp_path):
+    """A reason beyond duplicates, automation and other would be counted but never named."""
+    data = copy_example(tmp_path)
+
+    def edit(content):
+        content["identification"]["removed_before_screening"] = {
+            "duplicates": 400, "automation": 0, "other": 0, "dupes": 2
+        }  # fmt: skip
+
+    edit_yaml(data / "prisma.yml", edit)
+    problem = next(
+        p for p in problems_of(data) if p.column == "identification.removed_before_screening.dupes"
+    )
+    assert "did you mean duplicates?" in problem.expected

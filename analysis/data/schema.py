@@ -707,7 +707,7 @@ PRISMA_KEYS = {
     "identification": {
         "databases": _COUNTS,
         "registers": _COUNTS,
-        "removed_before_screening": _COUNTS,
+        "removed_before_screening": dict.fromkeys(("duplicates", "automation", "other")),
     },
     "screening": {"screened": None, "excluded": None},
     "retrieval": {"sought": None, "not_retrieved": None},
