@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from analysis.data import load_review
 from analysis.data.prisma_flow import flat_counts, flow_problems, rules
 from tests.data_cases import check_exit_code, copy_example, edit_yaml, problems_of
 
@@ -139,3 +140,14 @@ def test_an_unknown_reason_for_removal_before_screening_is_refused(tmp_path):
         p for p in problems_of(data) if p.column == "identification.removed_before_screening.dupes"
     )
     assert "did you mean duplicates?" in problem.expected
+
+
+def test_a_reason_for_removal_left_out_is_0(tmp_path):
+    """The text names every reason: one left out is 0, not a failed template at build time."""
+    data = copy_example(tmp_path)
+    edit_yaml(
+        data / "prisma.yml",
+        lambda c: c["identification"].update(removed_before_screening={"duplicates": 402}),
+    )
+    removed = load_review(data).prisma.removed_before_screening
+    assert removed == {"duplicates": 402, "automation": 0, "other": 0}

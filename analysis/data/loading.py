@@ -31,6 +31,7 @@ from analysis.data.schema import (
     GRADE_KEYS,
     PRISMA_KEYS,
     PROCESS_STEPS,
+    REMOVAL_REASONS,
     REVIEW_KEYS,
     AdverseEvent,
     AnalysisSettings,
@@ -706,7 +707,8 @@ def _prisma(path: Path, n_studies: int | None, problems: Problems) -> Prisma | N
         "identification": {
             "databases": f.counts(ident, "databases", "identification.databases"),
             "registers": f.counts(ident, "registers", "identification.registers", False),
-            "removed_before_screening": f.counts(
+            "removed_before_screening": dict.fromkeys(REMOVAL_REASONS, 0)
+            | f.counts(
                 ident, "removed_before_screening", "identification.removed_before_screening"
             ),
         },

@@ -703,11 +703,13 @@ REVIEW_KEYS = {
     ],
 }
 _COUNTS = (NAMED, None)
+#: PRISMA 2020's reasons for removing records before screening (each 0 when left out)
+REMOVAL_REASONS = ("duplicates", "automation", "other")
 PRISMA_KEYS = {
     "identification": {
         "databases": _COUNTS,
         "registers": _COUNTS,
-        "removed_before_screening": dict.fromkeys(("duplicates", "automation", "other")),
+        "removed_before_screening": dict.fromkeys(REMOVAL_REASONS),
     },
     "screening": {"screened": None, "excluded": None},
     "retrieval": {"sought": None, "not_retrieved": None},
