@@ -230,6 +230,11 @@ def _review_moderator_not_numeric(d):
     return ("review.yml", None, "analysis.moderators", "route")
 
 
+def _review_characteristic_column(d):
+    edit_yaml(d / "review.yml", lambda c: c["characteristics"][4].update(column="rout"))
+    return ("review.yml", None, "characteristics[5].column", "rout")
+
+
 def _moderator_blank(d):
     set_cell(d / "studies.csv", 2, "dose", "")  # S01 contributes to every outcome
     set_cell(d / "studies.csv", 2, "dose_unit", "")
@@ -333,6 +338,7 @@ CASES = {
     "review.yml measure": _review_measure,
     "review.yml subgroup column": _review_subgroup_column,
     "review.yml moderator not numeric": _review_moderator_not_numeric,
+    "review.yml characteristic column": _review_characteristic_column,
     "blank moderator of a contributing study": _moderator_blank,
     "blank subgroup of a contributing study": _subgroup_blank,
     "declared outcome without rows": _outcome_without_rows,

@@ -177,6 +177,9 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         check_analysis_columns(
             settings.analysis, tables["studies"], studies, outcome_data, problems
         )
+    characteristics = resolve_characteristics(
+        settings.characteristics, tables["studies"], studies, problems
+    )
     check_completeness(tables, studies, specs, rob, problems)
     warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
@@ -202,9 +205,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         short_title=settings.short_title,
         labelling=settings.labelling,
         vocabulary=settings.vocabulary,
-        characteristics=resolve_characteristics(
-            settings.characteristics, tables["studies"], studies, problems
-        ),
+        characteristics=characteristics,
         authors=settings.authors,
         keywords=settings.keywords,
         registration=settings.registration,
