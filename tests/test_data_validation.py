@@ -258,6 +258,21 @@ def _review_date(d):
     return ("review.yml", None, "search.last_search", "15/01/2025")
 
 
+def _search_window_reversed(d):
+    edit_yaml(d / "review.yml", lambda c: c["search"].update(date_from="2025-06-01"))
+    return ("review.yml", None, "search.date_to", "2024-12-31")
+
+
+def _last_search_before_window_end(d):
+    edit_yaml(d / "review.yml", lambda c: c["search"].update(last_search="2024-12-01"))
+    return ("review.yml", None, "search.last_search", "2024-12-01")
+
+
+def _last_search_in_the_future(d):
+    edit_yaml(d / "review.yml", lambda c: c["search"].update(last_search="2999-01-01"))
+    return ("review.yml", None, "search.last_search", "2999-01-01")
+
+
 def _review_yaml_syntax(d):
     text = (d / "review.yml").read_text(encoding="utf-8")
     (d / "review.yml").write_text(text.replace("model: random", "model: [random"), "utf-8")
@@ -343,6 +358,9 @@ CASES = {
     "blank subgroup of a contributing study": _subgroup_blank,
     "declared outcome without rows": _outcome_without_rows,
     "review.yml date": _review_date,
+    "search window ending before it starts": _search_window_reversed,
+    "last search before the window's end": _last_search_before_window_end,
+    "last search in the future": _last_search_in_the_future,
     "review.yml syntax": _review_yaml_syntax,
     "grade.yml downgrade": _grade_downgrade,
     "grade.yml outcome": _grade_outcome,

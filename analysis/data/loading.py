@@ -79,6 +79,7 @@ from analysis.data.validation import (
     refuse_uninformative_tables,
     repeated,
     resolve_characteristics,
+    search_dates_in_order,
     sensitivity_analyses,
     study_fields,
     warn_bibliography,
@@ -283,6 +284,7 @@ class _ReviewYml:
             last_search=f.date(search, "last_search", "search.last_search"),
             strategy=f.text(search, "strategy", "search.strategy", required=False),
         )
+        search_dates_in_order(self.search, f)
         picos = f.mapping(content, "eligibility", "eligibility", required=self.loaded)
         self.eligibility = Eligibility(
             **{

@@ -744,6 +744,28 @@ def confidence_level(a: dict, f: Fields) -> float:
     return round(float(level), 10)
 
 
+#: review.yml ``search`` dates, in the order they must fall
+SEARCH_DATES = ("date_from", "date_to", "last_search")
+
+
+def search_dates_in_order(search, f: Fields, today: dt.date | None = None) -> None:
+    """Records each review.yml ``search`` date before the one given ahead of it: date_from ≤
+    date_to ≤ last_search ≤ today (each optional)."""
+    given = [
+        (f"search.{key}", dt.date.fromisoformat(value))
+        for key in SEARCH_DATES
+        if (value := getattr(search, key)) is not None
+    ]
+    given.append(("today", today or dt.date.today()))
+    for (key_before, before), (key, date) in itertools.pairwise(given):
+        if date >= before:
+            continue
+        if key == "today":
+            f.bad(key_before, before.isoformat(), f"a date not after today ({date})")
+        else:
+            f.bad(key, date.isoformat(), f"a date on or after {key_before} ({before})")
+
+
 def sensitivity_analyses(a: dict, f: Fields) -> tuple:
     """review.yml ``analysis.sensitivity``: the names given, each a known sensitivity
     analysis (an unknown name is recorded and kept, so the settings still load)."""
