@@ -273,6 +273,11 @@ def _last_search_in_the_future(d):
     return ("review.yml", None, "search.last_search", "2999-01-01")
 
 
+def _no_database_searched(d):
+    edit_yaml(d / "review.yml", lambda c: c["search"].update(databases=[]))
+    return ("review.yml", None, "search.databases", "[]")
+
+
 def _review_yaml_syntax(d):
     text = (d / "review.yml").read_text(encoding="utf-8")
     (d / "review.yml").write_text(text.replace("model: random", "model: [random"), "utf-8")
@@ -361,6 +366,7 @@ CASES = {
     "search window ending before it starts": _search_window_reversed,
     "last search before the window's end": _last_search_before_window_end,
     "last search in the future": _last_search_in_the_future,
+    "no database searched": _no_database_searched,
     "review.yml syntax": _review_yaml_syntax,
     "grade.yml downgrade": _grade_downgrade,
     "grade.yml outcome": _grade_outcome,
@@ -432,6 +438,14 @@ def test_the_example_passes_and_check_prints_its_summary(capsys):
 # -- warnings: flagged, but the check still passes ------------------------------------------
 def _warnings(data):
     return load_review(data).warnings
+
+
+def test_databases_searched_but_not_counted_in_prisma_are_flagged(tmp_path):
+    data = copy_example(tmp_path)
+    edit_yaml(data / "review.yml", lambda c: c["search"].update(databases=["PubMed", "CINAHL"]))
+    (warning,) = [w for w in _warnings(data) if w.column == "search.databases"]
+    assert "'PubMed, CINAHL'" in str(warning)
+    assert "PubMed, Embase, Web of Science" in warning.expected
 
 
 def test_sd_that_looks_like_an_se_is_flagged(tmp_path):

@@ -86,6 +86,7 @@ from analysis.data.validation import (
     warn_change_scores,
     warn_rob_overall,
     warn_sd_like_se,
+    warn_search_databases,
     warn_unknown_columns,
 )
 from analysis.errors import DataError, Problem
@@ -182,6 +183,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
         settings.characteristics, tables["studies"], studies, problems
     )
     check_completeness(tables, studies, specs, rob, problems)
+    warn_search_databases(settings.search.databases, prisma, problems)
     warn_sd_like_se(outcome_data, specs, tables["outcomes"], problems)
     warn_change_scores(outcome_data, specs, tables["outcomes"], problems)
     refuse_uninformative_tables(outcome_data, specs, tables["outcomes"], problems)

@@ -348,6 +348,17 @@ def converted_sd_positive(cells: Cells, row: Row, arm: int, sd: float, descripti
 
 
 # -- cross-checks -------------------------------------------------------------------------
+def warn_search_databases(databases, prisma, problems: Problems) -> None:
+    """Warn when review.yml ``search.databases`` and the databases counted in prisma.yml
+    differ (the methods and the flow diagram would name different searches)."""
+    counted = tuple(prisma.databases) if prisma is not None else None
+    if counted is not None and set(databases) != set(counted):
+        problems.warn(
+            REVIEW_FILE, None, "search.databases", ", ".join(databases),
+            "the same databases as prisma.yml identification.databases: " + ", ".join(counted),
+        )  # fmt: skip
+
+
 def rob2_overall(domains: Iterable[str]) -> tuple[str, ...]:
     """Overall judgments the RoB 2 algorithm allows for the five domain judgments.
 
@@ -662,11 +673,11 @@ class Fields:
         return default
 
     def strings(self, parent: dict, key: str, path: str, required: bool = False) -> tuple:
-        """A list of text items (one item may stand alone)."""
+        """A list of text items (one item may stand alone); ``required``: at least one."""
         value = parent.get(key)
-        if value is None:
+        if value is None or value == []:
             if required:
-                self.bad(path, None, "a list")
+                self.bad(path, value, "a list of at least one item")
             return ()
         if isinstance(value, dict):
             self.bad(path, value, "a list of text items")
