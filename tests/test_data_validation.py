@@ -278,6 +278,16 @@ def _no_database_searched(d):
     return ("review.yml", None, "search.databases", "[]")
 
 
+def _no_reviewer(d):
+    edit_yaml(d / "review.yml", lambda c: c["process"]["selection"].update(reviewers=0))
+    return ("review.yml", None, "process.selection.reviewers", 0)
+
+
+def _one_reviewer_working_independently(d):
+    edit_yaml(d / "review.yml", lambda c: c["process"]["risk_of_bias"].update(reviewers=1))
+    return ("review.yml", None, "process.risk_of_bias.independent", True)
+
+
 def _review_yaml_syntax(d):
     text = (d / "review.yml").read_text(encoding="utf-8")
     (d / "review.yml").write_text(text.replace("model: random", "model: [random"), "utf-8")
@@ -367,6 +377,8 @@ CASES = {
     "last search before the window's end": _last_search_before_window_end,
     "last search in the future": _last_search_in_the_future,
     "no database searched": _no_database_searched,
+    "no reviewer": _no_reviewer,
+    "one reviewer working independently": _one_reviewer_working_independently,
     "review.yml syntax": _review_yaml_syntax,
     "grade.yml downgrade": _grade_downgrade,
     "grade.yml outcome": _grade_outcome,

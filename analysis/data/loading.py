@@ -404,15 +404,25 @@ class _ReviewYml:
             step = f.mapping(content, name, f"process.{name}", False)
             if not step:
                 continue
-            steps[name] = ProcessStep(
-                reviewers=f.count(step, "reviewers", f"process.{name}.reviewers")
+            path = f"process.{name}"
+            reviewers = (
+                f.count(step, "reviewers", f"{path}.reviewers", minimum=1)
                 if "reviewers" in step
-                else None,
-                independent=f.boolean(step, "independent", f"process.{name}.independent")
+                else None
+            )
+            independent = (
+                f.boolean(step, "independent", f"{path}.independent")
                 if "independent" in step
-                else None,
+                else None
+            )
+            if independent and reviewers == 1:
+                f.bad(f"{path}.independent", True, f"false with {path}.reviewers 1 "
+                      "(working independently takes 2 reviewers or more)")  # fmt: skip
+            steps[name] = ProcessStep(
+                reviewers=reviewers,
+                independent=independent,
                 disagreements=f.text(
-                    step, "disagreements", f"process.{name}.disagreements", required=False
+                    step, "disagreements", f"{path}.disagreements", required=False
                 ),
             )
         return steps

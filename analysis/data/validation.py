@@ -686,10 +686,10 @@ class Fields:
         texts = [self.as_text(v, f"{path}[{i}]") for i, v in enumerate(items, start=1)]
         return () if None in texts else tuple(texts)
 
-    def count(self, parent: dict, key: str, path: str) -> int:
+    def count(self, parent: dict, key: str, path: str, minimum: int = 0) -> int:
         value = parent.get(key) if isinstance(parent, dict) else None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.bad(path, value, "a whole number of at least 0")
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.bad(path, value, f"a whole number of at least {minimum}")
             return 0
         return value
 
