@@ -149,6 +149,19 @@ def _ci_reversed(d):
     return ("outcomes.csv", row, "ci_upper1", "70.0")
 
 
+def _sd_and_ci(d):
+    row = find_row(d / "outcomes.csv", study_id="S06", outcome="c3")  # sd1 = 15.5
+    set_cell(d / "outcomes.csv", row, "ci_lower1", "90")
+    set_cell(d / "outcomes.csv", row, "ci_upper1", "100")
+    return ("outcomes.csv", row, "ci_lower1", "90")
+
+
+def _half_a_ci(d):
+    row = find_row(d / "outcomes.csv", study_id="S08", outcome="c3")
+    set_cell(d / "outcomes.csv", row, "ci_lower1", "")
+    return ("outcomes.csv", row, "ci_lower1", "")
+
+
 def _quartiles_out_of_order(d):
     row = find_row(d / "outcomes.csv", study_id="S07", outcome="sledai")
     set_cell(d / "outcomes.csv", row, "q3_2", "5.0")  # below median2 = 8.6
@@ -354,6 +367,8 @@ CASES = {
     "missing file": _missing_file,
     "no usable summary for an arm": _missing_summary,
     "CI upper below lower": _ci_reversed,
+    "SD and CI both given": _sd_and_ci,
+    "CI given by half": _half_a_ci,
     "quartiles out of order": _quartiles_out_of_order,
     "IQR given by half": _half_an_iqr,
     "zero-width range": _zero_width_range,
@@ -563,6 +578,25 @@ def test_study_without_rob_is_flagged(tmp_path):
     write_rows(data / "risk_of_bias.csv", read_rows(data / "risk_of_bias.csv")[:-1])  # no S09
     found = {(w.file, w.column, w.value) for w in _warnings(data)}
     assert ("risk_of_bias.csv", "study_id", "S09") in found
+
+
+def test_the_columns_of_an_arm_name_what_conflicts_or_is_missing(tmp_path):
+    data = copy_example(tmp_path)
+    _sd_and_ci(data)
+    _half_a_ci(data)
+    assert sorted((p.row, p.column, p.value, p.expected) for p in problems_of(data)) == [
+        (23, "ci_lower1", "90", "only one of sd1, se1 or ci_lower1/ci_upper1 for arm 1 "
+         "(sd1 and ci_lower1/ci_upper1 are given)"),
+        (24, "ci_lower1", "", "a value, as ci_upper1 is given"),
+    ]  # fmt: skip
+
+
+def test_a_header_only_rob_table_is_not_assessed_without_warnings(tmp_path):
+    data = copy_example(tmp_path)
+    write_rows(data / "risk_of_bias.csv", read_rows(data / "risk_of_bias.csv")[:1])
+    review = load_review(data)
+    assert review.risk_of_bias == ()
+    assert not [w for w in review.warnings if w.file == "risk_of_bias.csv"]
 
 
 def test_a_trial_with_several_reports_adds_up(tmp_path):

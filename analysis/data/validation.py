@@ -279,7 +279,15 @@ def arm_summary(cells: Cells, row: Row, arm: int) -> dict | None:
     if v["ci_lower"] is not None or v["ci_upper"] is not None:
         given.append("ci")
     if v["mean"] is not None and len(given) > 1:
-        cells.bad(row, col["se"], f"only one of {col['sd']}, {col['se']} or the CI for arm {arm}")
+        ci = f"{col['ci_lower']}/{col['ci_upper']}"
+        names = {"sd": col["sd"], "se": col["se"], "ci": ci}
+        ci_given = col["ci_lower"] if v["ci_lower"] is not None else col["ci_upper"]
+        cells.bad(
+            row,
+            {**names, "ci": ci_given}[given[1]],
+            f"only one of {col['sd']}, {col['se']} or {ci} for arm {arm} "
+            f"({' and '.join(names[g] for g in given)} are given)",
+        )
         ok = False
     if v["ci_lower"] is not None and v["ci_upper"] is not None:
         if v["ci_lower"] >= v["ci_upper"]:
@@ -302,8 +310,8 @@ def arm_summary(cells: Cells, row: Row, arm: int) -> dict | None:
         if v[k_lo] > v[k_hi]:
             cells.bad(row, col[n_hi], f"at least {col[n_lo]} ({v[k_lo]:g})")
             ok = False
-    names = dict(order)
-    for low, high in (("q1", "q3"), ("minimum", "maximum")):
+    names = {**dict(order), "ci_lower": "ci_lower", "ci_upper": "ci_upper"}
+    for low, high in (("ci_lower", "ci_upper"), ("q1", "q3"), ("minimum", "maximum")):
         if (v[low] is None) != (v[high] is None):
             given, absent = (low, high) if v[high] is None else (high, low)
             cells.bad(row, col[names[absent]], f"a value, as {col[names[given]]} is given")
@@ -495,7 +503,8 @@ def check_analysis_columns(
 
 def check_completeness(tables, studies, specs, rob, problems: Problems) -> None:
     """An error for a declared outcome without rows in outcomes.csv (nothing to pool); a
-    warning for a study without a RoB 2 assessment."""
+    warning for a study without a RoB 2 assessment (none when the table is header-only: risk
+    of bias was then not assessed)."""
     if tables["outcomes"] is not None and "outcome" in tables["outcomes"].columns:
         with_rows = {row.get("outcome") for row in tables["outcomes"].rows}
         for oid in specs:
@@ -508,7 +517,7 @@ def check_completeness(tables, studies, specs, rob, problems: Problems) -> None:
                     f"an outcome with rows in {tables['outcomes'].source} (no study reports "
                     "it, so there is nothing to pool)",
                 )
-    if tables["risk_of_bias"] is not None:
+    if tables["risk_of_bias"] is not None and tables["risk_of_bias"].rows:
         assessed = {r.study_id for r in rob}
         for study in studies:
             if study.study_id not in assessed:
