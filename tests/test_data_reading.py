@@ -93,6 +93,67 @@ def test_nul_byte_is_reported_as_meta_reports_it(tmp_path):
     assert "NUL" in problem.expected and problem.row == 3
 
 
+def _write_text(path, edit) -> None:
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def _open_quote_in_notes(row: int):
+    """An edit opening a quote in the (empty) notes cell of ``row`` and never closing it."""
+
+    def edit(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        lines[row - 1] = lines[row - 1].rstrip("\n") + '"reported as mean (95% CI)\n'
+        return "".join(lines)
+
+    return edit
+
+
+@pytest.mark.parametrize("row", [25, 3])
+def test_a_quote_never_closed_names_its_row_and_column(tmp_path, row):
+    data = copy_example(tmp_path)
+    _write_text(data / "outcomes.csv", _open_quote_in_notes(row))
+    assert [str(p) for p in problems_of(data)] == [
+        f"outcomes.csv, row {row}, column 'notes': a quote that opens here and is never closed "
+        '— expected a closing quote for the quoted cell (a quote inside a cell is "")'
+    ]
+
+
+def test_a_quote_closed_rows_later_is_not_a_cell_of_rows(tmp_path):
+    data = copy_example(tmp_path)
+    path = data / "outcomes.csv"
+    _write_text(path, _open_quote_in_notes(3))
+    _write_text(path, lambda text: text.replace("no,reported as mean (SE)", 'no,reported"', 1))
+    problem = next(p for p in problems_of(data) if p.file == "outcomes.csv")
+    assert (problem.row, problem.column) == (3, "notes")
+    assert problem.found.startswith("a quoted cell holding 3 more line(s) that look like rows")
+
+
+def test_text_after_a_closing_quote_is_named(tmp_path):
+    data = copy_example(tmp_path)
+    _write_text(data / "studies.csv", lambda text: text.replace(",Spain,", ',"Spa"in,', 1))
+    (problem,) = problems_of(data)
+    assert (problem.file, problem.row, problem.column) == ("studies.csv", 2, "country")
+    assert problem.found == "text after the closing quote of a quoted cell"
+
+
+def test_an_unnamed_column_with_values_is_reported_once_in_the_header(tmp_path):
+    data = copy_example(tmp_path)
+    lines = (data / "studies.csv").read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ","] + [line + ",extra" for line in lines[1:]]
+    (data / "studies.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [str(p) for p in problems_of(data)] == [
+        "studies.csv, row 1, column '#17': an unnamed column — expected a column name for the "
+        "values below it (row 2: 'extra')"
+    ]
+
+
+def test_trailing_blank_columns_are_accepted(tmp_path, reference):
+    data = copy_example(tmp_path)
+    lines = (data / "studies.csv").read_text(encoding="utf-8").splitlines()
+    (data / "studies.csv").write_text("\n".join(f"{line},," for line in lines) + "\n")
+    assert _comparable(load_review(data).to_dict()) == _comparable(reference)
+
+
 def _write_workbook(data, name="review.xlsx", tables=TABLES):
     book = openpyxl.Workbook()
     book.remove(book.active)

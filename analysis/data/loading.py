@@ -19,13 +19,13 @@ from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import (
     TABLES,
     Table,
+    Workbook,
     check_text_file,
     find_workbook,
     normalise_header,
     read_bytes,
     read_table,
     read_yaml,
-    sheet_names,
 )
 from analysis.data.schema import (
     GRADE_KEYS,
@@ -489,12 +489,15 @@ class _ReviewYml:
 # -- tables -------------------------------------------------------------------------------
 def _read_tables(data_dir: Path, problems: Problems) -> dict[str, Table | None]:
     try:
-        workbook = find_workbook(data_dir)
+        workbook, unreadable = find_workbook(data_dir), False
     except DataError as error:
         problems.extend(error)
-        workbook = None
+        workbook, unreadable = None, True
     tables: dict[str, Table | None] = {}
     for name in TABLES:
+        if unreadable and not (data_dir / f"{name}.csv").exists():
+            tables[name] = None  # perhaps a sheet of the workbook, whose problem is recorded
+            continue
         try:
             tables[name] = read_table(data_dir, name, workbook)
         except DataError as error:
@@ -506,13 +509,9 @@ def _read_tables(data_dir: Path, problems: Problems) -> dict[str, Table | None]:
     return tables
 
 
-def _table_present(data_dir: Path, name: str, workbook: Path | None) -> bool:
+def _table_present(data_dir: Path, name: str, workbook: Workbook | None) -> bool:
     """Whether the table exists as a CSV file or as a sheet (an error reading it is then real)."""
-    if (data_dir / f"{name}.csv").exists():
-        return True
-    if workbook is None:
-        return False
-    return name in sheet_names(workbook)
+    return (data_dir / f"{name}.csv").exists() or (workbook is not None and name in workbook.sheets)
 
 
 def _studies(table: Table | None, bib_keys, problems: Problems) -> tuple[list[Study], dict | None]:
