@@ -461,3 +461,23 @@ def test_a_ratio_no_trial_informs_is_refused(tmp_path, full):
     result = run_cli("check", "--data", str(data))
     assert_refused(result, "outcomes.csv", "column 'events1'", f"rows 2–{len(rows)}")
     assert "the RR cannot be estimated" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "label, refused", [("Aldana\n2013", False), ("Aldana\t 2013", False), ("Aldana\x072013", True)]
+)
+def test_a_label_is_one_line_and_holds_no_control_character(tmp_path, label, refused):
+    """A line break or tab in a quoted cell is one space (as printed); a control character no
+    font draws (BEL) is refused, naming it."""
+    from analysis.data import load_review
+    from analysis.errors import DataError
+
+    data = copy_example(tmp_path)
+    set_cell(data / "studies.csv", 2, "label", label)
+    if refused:
+        with pytest.raises(DataError) as caught:
+            load_review(data)
+        assert "studies.csv, row 2, column 'label'" in str(caught.value)
+        assert "control characters (U+0007)" in str(caught.value)
+    else:
+        assert load_review(data).studies[0].label == "Aldana 2013"

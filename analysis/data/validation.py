@@ -18,6 +18,7 @@ import itertools
 import math
 import re
 import statistics
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -109,10 +110,19 @@ class Cells:
         self.problems.error(self.table.source, row.number, column, row.get(column), expected)
 
     def text(self, row: Row, column: str, required: bool = True) -> str | None:
+        """A cell's text on one line: runs of white space (a line break in a quoted cell, a
+        tab) become one space, as the manuscript prints them; other control characters (which
+        no font draws) are refused, naming the character."""
         value = row.get(column)
         if value.lower() in MISSING:
             if required:
                 self.bad(row, column, "a value")
+            return None
+        value = " ".join(value.split())
+        controls = sorted({ch for ch in value if unicodedata.category(ch) == "Cc"})
+        if controls:
+            names = ", ".join(f"U+{ord(ch):04X}" for ch in controls)
+            self.bad(row, column, f"text without control characters ({names})")
             return None
         return value
 
