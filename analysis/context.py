@@ -6,13 +6,21 @@ No statistical judgement is made here: those are :mod:`analysis.interpret`'s, in
 
 from __future__ import annotations
 
-from analysis import text, vocabulary
+from analysis import interpret, text, vocabulary
 from analysis.text import Safe
 
 #: where the manuscript (report/index.qmd) finds the figures
 FIGURES_PATH = "_generated/figures"
 #: a figure's width in the page: its width in mm over this many mm is 1% (capped at 100%)
 MM_PER_PERCENT = 1.7
+
+
+def _i2_bands() -> Safe:
+    """How the text words I² (:data:`analysis.interpret.I2_THRESHOLDS`), for the methods:
+    "very low below 25%, low from 25%, moderate from 50% and high from 75%"."""
+    bands = sorted(interpret.I2_THRESHOLDS)
+    below = f"{interpret.I2_BELOW_THRESHOLDS} below {bands[0][0]}%"
+    return Safe(text.join_and([below, *(f"{word} from {at}%" for at, word in bands)]))
 
 
 def text_context(results: dict, figures: list[dict]) -> dict:
@@ -72,6 +80,7 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         ],
         "follow_up_by_outcome": _follow_up_by_outcome(results),
         "rated_down_domains": _rated_down_domains(results.get("grade") or []),
+        "i2_bands": _i2_bands(),
         "several_reports": bool(results["prisma"])
         and results["prisma"]["included"]["reports"] != results["prisma"]["included"]["studies"],
     }

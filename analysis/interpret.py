@@ -54,6 +54,8 @@ from analysis.stats.small_study import MIN_STUDIES_FOR_TESTS
 SMD_THRESHOLDS = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))
 #: Higgins et al. (2003) tentative labels for I² (%)
 I2_THRESHOLDS = ((75, "high"), (50, "moderate"), (25, "low"))
+#: the word for I² below the lowest threshold
+I2_BELOW_THRESHOLDS = "very low"
 #: Egger's test suggests small-study asymmetry below this p (Egger et al. 1997)
 ASYMMETRY_PVAL = 0.10
 #: interval keys of a pooled dict
@@ -92,7 +94,7 @@ def heterogeneity_level(i2_pct: float | None) -> str:
     for threshold, word in I2_THRESHOLDS:
         if i2_pct >= threshold:
             return word
-    return "very low"
+    return I2_BELOW_THRESHOLDS
 
 
 def excludes_null(lower: float, upper: float) -> bool:

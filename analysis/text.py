@@ -107,9 +107,23 @@ def fmt_date(iso) -> str:
     return str(parts[0])
 
 
-def fmt_interval(lo, hi, digits: int = 2) -> str:
-    """An interval on its own: "−1.25 to −0.31" (no-break spaces: it never breaks across lines)."""
-    return f"{fmt_num(lo, digits)}{NBSP}to{NBSP}{fmt_num(hi, digits)}"
+#: the most decimals a bound is given so that it does not print as the null value
+MAX_BOUND_DIGITS = 4
+
+
+def fmt_interval(lo, hi, digits: int = 2, null: float | None = None) -> str:
+    """An interval on its own: "−1.25 to −0.31" (no-break spaces: it never breaks across lines).
+    With ``null`` (0 for differences, 1 for ratios), a bound that is not the null but rounds to
+    it gets more decimals (up to :data:`MAX_BOUND_DIGITS`), so that an interval that excludes
+    the null never reads as touching it: "1.60 (0.996 to 2.58)", not "(1.00 to 2.58)"."""
+    return f"{_bound(lo, digits, null)}{NBSP}to{NBSP}{_bound(hi, digits, null)}"
+
+
+def _bound(value, digits: int, null: float | None) -> str:
+    if null is not None and not _missing(value) and float(value) != null:
+        while digits < MAX_BOUND_DIGITS and round(float(value), digits) == null:
+            digits += 1
+    return fmt_num(value, digits)
 
 
 # --- synthetic data are labelled wherever their numbers are --------------------------------
@@ -364,7 +378,7 @@ def effect_statement(pooled: dict, digits: int = 2, unit: str | None = None) -> 
     shown_unit = f" {escape_md(unit)}" if unit and pooled["measure"] == "MD" else ""
     return Safe(
         f"{pooled['measure']} {fmt_num(est, digits)}{shown_unit}, {level}%{NBSP}CI "
-        f"{fmt_interval(lo, hi, digits)}, {fmt_p(pooled['pval'])}"
+        f"{fmt_interval(lo, hi, digits, null_value(pooled))}, {fmt_p(pooled['pval'])}"
     )
 
 
@@ -445,10 +459,16 @@ def pooled_ci(pooled: dict, digits: int = 2) -> Safe:
     """Pooled estimate with its CI, natural scale, for tables: "−0.78 (−1.25 to −0.31)"."""
     suffix = "_exp" if ratio_scale(pooled) else ""
     est, lo, hi = (pooled[f"{key}{suffix}"] for key in ("estimate", "ci_lower", "ci_upper"))
-    return Safe(f"{fmt_num(est, digits)}{NBSP}({fmt_interval(lo, hi, digits)})")
+    return Safe(f"{fmt_num(est, digits)}{NBSP}({fmt_interval(lo, hi, digits, null_value(pooled))})")
+
+
+def null_value(pooled: dict) -> float:
+    """No effect on the scale a pooled dict is printed on: 1 for ratios, 0 for differences."""
+    return 1.0 if ratio_scale(pooled) else 0.0
 
 
 def pooled_pi(pooled: dict, digits: int = 2) -> Safe:
     """Prediction interval, natural scale, for tables: "−1.61 to 0.05" ("NA" if absent)."""
     suffix = "_exp" if ratio_scale(pooled) else ""
-    return Safe(fmt_interval(pooled[f"pi_lower{suffix}"], pooled[f"pi_upper{suffix}"], digits))
+    lower, upper = pooled[f"pi_lower{suffix}"], pooled[f"pi_upper{suffix}"]
+    return Safe(fmt_interval(lower, upper, digits, null_value(pooled)))

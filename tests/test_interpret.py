@@ -288,3 +288,13 @@ def test_unbalanced_trials_and_skewed_arms():
     }
     assert interpret.skewed_arms(outcome) == [{"label": "A", "arm": 1}]
     assert interpret.skewed_arms({**outcome, "nonnegative": False}) == []
+
+
+def test_the_methods_define_every_word_the_text_uses_for_heterogeneity():
+    """The methods' reading of I² is built from the thresholds the text's word comes from, so
+    every word ("very low" included) is defined there."""
+    from analysis.context import _i2_bands
+
+    bands = _i2_bands()
+    for i2 in (0, 24.9, 25, 49.9, 50, 74.9, 75, 100):
+        assert interpret.heterogeneity_level(i2) in bands

@@ -187,3 +187,28 @@ def test_every_spelling_variant_pair_is_distinct_and_known_to_both_languages():
         assert text.respell(gb, "en-US") == us and text.respell(us, "en-GB") == gb
     with pytest.raises(KeyError, match="language"):
         text.respell("x", "fr")
+
+
+@pytest.mark.parametrize(
+    "pooled, shown",
+    [
+        # a ratio whose lower bound rounds to 1 but lies below it (the CI includes 1)
+        (
+            {"estimate_exp": 1.6, "ci_lower_exp": 0.9955, "ci_upper_exp": 2.58},
+            "1.60 (0.996 to 2.58)",
+        ),
+        (
+            {"estimate_exp": 1.6, "ci_lower_exp": 1.004, "ci_upper_exp": 2.58},
+            "1.60 (1.004 to 2.58)",
+        ),
+        # a difference whose upper bound rounds to 0 but lies below it (the CI excludes 0)
+        ({"estimate": -0.5, "ci_lower": -0.9, "ci_upper": -0.0004}, "−0.50 (−0.90 to −0.0004)"),
+        # the null itself, and bounds far from it, keep two decimals
+        ({"estimate": -0.5, "ci_lower": -0.9, "ci_upper": 0.0}, "−0.50 (−0.90 to 0.00)"),
+        ({"estimate": -0.78, "ci_lower": -1.25, "ci_upper": -0.31}, "−0.78 (−1.25 to −0.31)"),
+    ],
+)
+def test_a_bound_never_prints_as_the_null_it_is_not(pooled, shown):
+    if "estimate_exp" in pooled:
+        pooled |= {"estimate": 0.47, "ci_lower": -0.0045, "ci_upper": 0.95}
+    assert text.pooled_ci(pooled).replace("\u00a0", " ") == shown
