@@ -769,3 +769,11 @@ def test_sections_embedding_outside_files_or_scripts_are_warning_texts(tmp_path)
         "sections/discussion.md, line 3: '/etc/passwd'",
         "sections/discussion.md, line 4: '<script>'",
     ]
+
+
+def test_rob_1s_unclear_is_refused_with_what_to_do(tmp_path):
+    data = copy_example(tmp_path)
+    set_cell(data / "risk_of_bias.csv", 2, "d3", "Unclear")
+    problems = problems_of(data)
+    (problem,) = [p for p in problems if p.column == "d3"]
+    assert "RoB 1's 'unclear' has no RoB 2 equivalent" in str(problem)

@@ -195,7 +195,13 @@ class Cells:
         value = " ".join(row.get(column).lower().replace("_", " ").split())
         if value in ROB_SPELLINGS:
             return ROB_SPELLINGS[value]
-        self.bad(row, column, "a RoB 2 judgment: " + ", ".join(f"'{v}'" for v in ROB_LEVELS))
+        expected = "a RoB 2 judgment: " + ", ".join(f"'{v}'" for v in ROB_LEVELS)
+        if value == "unclear":
+            expected += (
+                " (RoB 1's 'unclear' has no RoB 2 equivalent: answer the domain's signalling "
+                "questions)"
+            )
+        self.bad(row, column, expected)
         return None
 
 
