@@ -453,6 +453,23 @@ def test_all_problems_are_reported_together(tmp_path, capsys):
     assert f"{len(problems)} problems in the input" in err
 
 
+@pytest.mark.parametrize(
+    ("file", "column", "value"),
+    [("outcomes.csv", "sd1", "-3"), ("studies.csv", "year", "1850")],
+    ids=["its only outcome row", "its own row"],
+)
+def test_a_blank_subgroup_is_reported_beside_other_errors_of_the_study(
+    tmp_path, file, column, value
+):
+    data = copy_example(tmp_path)
+    set_cell(data / "studies.csv", 2, "msc_source", "")  # S01, one outcome row
+    row = find_row(data / file, study_id="S01")
+    set_cell(data / file, row, column, value)
+    found = {(p.file, p.row, p.column) for p in problems_of(data)}
+    assert (file, row, column) in found
+    assert ("studies.csv", 2, "msc_source") in found
+
+
 def test_the_example_passes_and_check_prints_its_summary(capsys):
     assert main(["check", "--data", str(MSCS_EXAMPLE)]) == 0
     out = capsys.readouterr().out

@@ -177,7 +177,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
 
     if tables["studies"] is not None:
         check_analysis_columns(
-            settings.analysis, tables["studies"], studies, outcome_data, problems
+            settings.analysis, tables["studies"], tables["outcomes"], studies, problems
         )
     characteristics = resolve_characteristics(
         settings.characteristics, tables["studies"], studies, problems

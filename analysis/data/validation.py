@@ -484,12 +484,17 @@ def warn_rob_overall(cells: Cells, row: Row, judgments: dict) -> None:
 
 # -- cross-file checks and warnings (the tables against review.yml) ------------------------
 def check_analysis_columns(
-    settings, table: Table, studies, outcome_data, problems: Problems
+    settings, table: Table, outcomes: Table | None, studies, problems: Problems
 ) -> None:
     """The subgroup and moderator columns exist (moderators numeric) and are filled in for
-    every study that contributes outcome data (the analyses need a value per study)."""
-    contributing = {r.study_id for r in outcome_data}
-    rows = {row.number: row for row in table.rows}
+    every study with rows in outcomes.csv (the analyses need a value per study).
+
+    Read from the tables' cells, so a blank is reported even when the study's or its
+    outcome rows have other errors."""
+    contributing = {row.get("study_id") for row in outcomes.rows} if outcomes else set()
+    listed = {}
+    for row in table.rows:
+        listed.setdefault(row.get("study_id"), row)
     for path, names, numeric in (
         ("analysis.subgroups", settings.subgroups, False),
         ("analysis.moderators", settings.moderators, True),
@@ -502,18 +507,15 @@ def check_analysis_columns(
                 isinstance(s.get(name), (int, float)) or s.get(name) is None for s in studies
             ):
                 problems.error(REVIEW_FILE, None, path, name, "a numeric column of studies.csv")
-            for study in studies:
-                value = study.get(name)
-                if study.study_id in contributing and (
-                    value is None or str(value).strip().lower() in MISSING
-                ):
+            for sid, row in listed.items():
+                if sid and sid in contributing and row.get(name).lower() in MISSING:
                     problems.error(
                         table.source,
-                        study.row,
+                        row.number,
                         name,
-                        rows[study.row].get(name),
+                        row.get(name),
                         f"a value: {path} in {REVIEW_FILE} names this column and "
-                        f"{study.study_id} contributes outcome data",
+                        f"{sid} contributes outcome data",
                     )
 
 
