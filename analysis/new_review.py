@@ -2,8 +2,9 @@
 
 Writes every file of a review folder (``analysis/skeleton/``: settings with comments, tables with
 two placeholder trials or header rows, PRISMA counts, GRADE judgments, references and the
-hand-written sections) into ``DIR``, which must be empty or not exist yet. ``check`` accepts
-the result, and ``build`` + ``render`` make a placeholder manuscript from it.
+hand-written sections, from :func:`~analysis.data.placeholders.section_placeholder`) into
+``DIR``, which must be empty or not exist yet. ``check`` accepts the result, warning about each
+placeholder left, and ``build`` + ``render`` make a placeholder manuscript from it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from analysis.data.placeholders import section_placeholder
 from analysis.errors import DataError, Problem
+from analysis.sections import SECTIONS, SECTIONS_DIR
 
 SKELETON_DIR = Path(__file__).resolve().parent / "skeleton"
 
@@ -27,6 +30,9 @@ def new_review(target: Path) -> list[Path]:
             ]
         )
     shutil.copytree(SKELETON_DIR, target, dirs_exist_ok=True)
+    (target / SECTIONS_DIR).mkdir()
+    for name in SECTIONS:
+        (target / SECTIONS_DIR / f"{name}.md").write_text(section_placeholder(name), "utf-8")
     return sorted(p for p in target.rglob("*") if p.is_file())
 
 

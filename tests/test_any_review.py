@@ -108,6 +108,37 @@ def test_new_check_build_render_on_an_empty_folder(tmp_path, capsys):
     assert "PLACEHOLDER" in html and "Placeholder: write the section here" in html
 
 
+def test_every_placeholder_new_writes_is_a_warning_naming_where_it_is(tmp_path, capsys):
+    target = tmp_path / "review"
+    assert main(["new", str(target)]) == 0
+    assert main(["check", "--data", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "Warnings: 0" not in out
+    assert "review.yml, key 'title': 'PLACEHOLDER TITLE" in out
+    assert "review.yml, key 'vocabulary.intervention': 'PLACEHOLDER intervention'" in out
+    assert "studies.csv, row 2, column 'citation': 'placeholder_a2020'" in out
+    assert "references.bib, line 5: 'placeholder_a2020'" in out
+    assert "prisma.yml, key 'eligibility.excluded.PLACEHOLDER reason'" in out
+    for name in SECTIONS:
+        assert f"{SECTIONS_DIR}/{name}.md, line 1: " in out
+    # every file of the skeleton that holds text (not a header row only) is named
+    for path in target.rglob("*"):
+        if path.is_file() and path.name != "README.md" and len(path.read_bytes().splitlines()) > 1:
+            assert f"  - {path.relative_to(target)}, " in out, path
+
+
+def test_a_replaced_placeholder_is_no_longer_a_warning(tmp_path):
+    from analysis.data import load_review
+
+    target = tmp_path / "review"
+    main(["new", str(target)])
+    path = target / SECTIONS_DIR / "funding.md"
+    path.write_text("No funding was received.\n", encoding="utf-8")
+    review = load_review(target)
+    assert not [w for w in review.warnings if w.file == f"{SECTIONS_DIR}/funding.md"]
+    assert [w for w in review.warnings if w.file == f"{SECTIONS_DIR}/conclusions.md"]
+
+
 def test_new_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
     assert main(["new", str(tmp_path)]) == 2

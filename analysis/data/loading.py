@@ -15,6 +15,7 @@ from analysis import vocabulary
 from analysis.bibliography import read_items as bibtex_items
 from analysis.data import conversions
 from analysis.data.file_names import warn_unknown_files
+from analysis.data.placeholders import warn_placeholders
 from analysis.data.prisma_flow import prisma_arithmetic
 from analysis.data.reading import (
     TABLES,
@@ -198,6 +199,7 @@ def load_review(data_dir: Path | str = DATA_DIR) -> Review:
     )
     check_sections(data_dir, _cite_keys(bib_keys, methods_keys), problems)
     warn_unknown_files(data_dir, EXPECTED_FILES, problems)
+    warn_placeholders(data_dir, tables, problems)
     problems.raise_errors()
 
     order = {s.study_id: i for i, s in enumerate(studies)}
