@@ -9,6 +9,7 @@ placeholder left, and ``build`` + ``render`` make a placeholder manuscript from 
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from analysis.errors import DataError, Problem
 from analysis.sections import SECTIONS, SECTIONS_DIR
 
 SKELETON_DIR = Path(__file__).resolve().parent / "skeleton"
+#: stands for the review folder in the skeleton's README.md; ``new`` writes the folder's path
+FOLDER_TOKEN = "THIS_FOLDER"
 
 
 def new_review(target: Path) -> list[Path]:
@@ -30,6 +33,9 @@ def new_review(target: Path) -> list[Path]:
             ]
         )
     shutil.copytree(SKELETON_DIR, target, dirs_exist_ok=True)
+    readme = target / "README.md"
+    folder = shlex.quote(str(target.resolve()))
+    readme.write_text(readme.read_text("utf-8").replace(FOLDER_TOKEN, folder), "utf-8")
     (target / SECTIONS_DIR).mkdir()
     for name in SECTIONS:
         (target / SECTIONS_DIR / f"{name}.md").write_text(section_placeholder(name), "utf-8")
@@ -45,5 +51,9 @@ def run(args) -> int:
     print(f"new: wrote {len(files)} files into {args.dir}:")
     for path in files:
         print(f"  {path.relative_to(args.dir)}")
-    print(f"Replace the placeholders, then: python -m analysis check --data {args.dir}")
+    print(
+        "Replace the placeholders, then: .venv/bin/python -m analysis check --data "
+        f"{shlex.quote(str(args.dir))}\n"
+        f"To build and render it, follow {args.dir / 'README.md'}."
+    )
     return 0

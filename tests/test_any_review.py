@@ -139,6 +139,32 @@ def test_a_replaced_placeholder_is_no_longer_a_warning(tmp_path):
     assert [w for w in review.warnings if w.file == f"{SECTIONS_DIR}/conclusions.md"]
 
 
+def test_the_new_folders_readme_builds_it_beside_the_repositorys_example(tmp_path, capsys):
+    """The README's commands, followed literally, leave report/_generated alone."""
+    import re
+    import shlex
+
+    from analysis import paths
+
+    review = tmp_path / "my-review"
+    main(["new", str(review)])
+    block = re.search(r"```sh\n(.*?)```", (review / "README.md").read_text("utf-8"), re.S)
+    lines = [line.split("  #")[0] for line in block.group(1).splitlines()]
+    assert lines[0] == f"REVIEW={shlex.quote(str(review))}"
+    committed = [(p, p.stat().st_mtime_ns) for p in paths.GENERATED_DIR.rglob("*")]
+    for line in lines[1:]:
+        words = shlex.split(line.replace('"$REVIEW', '"' + str(review)))
+        if words[0] == "cp":
+            shutil.copytree(paths.ROOT / words[2], words[3])
+            continue
+        assert words[:3] == [".venv/bin/python", "-m", "analysis"]
+        formats = ["--formats", "html"] if words[3] in ("build", "render") else []
+        assert main(words[3:] + formats) == 0, line
+    assert (tmp_path / "my-review-manuscript" / "manuscript.html").exists()
+    assert (tmp_path / "my-review-report" / "_generated" / "results.json").exists()
+    assert [(p, p.stat().st_mtime_ns) for p in paths.GENERATED_DIR.rglob("*")] == committed
+
+
 def test_new_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
     assert main(["new", str(tmp_path)]) == 2
