@@ -121,7 +121,11 @@ def build(
 def _build(data_dir, out_dir, log, force, formats, show_changes) -> dict:
     from analysis import changes, incremental
 
-    settings = {"formats": sorted(formats), "show_changes": show_changes}
+    settings = {
+        "formats": sorted(formats),
+        "show_changes": show_changes,
+        "data_folder": paths.data_folder(data_dir),  # named by the availability statement
+    }
     env = template_environment(cache_dir=incremental.template_cache_dir(out_dir))
     fingerprint = incremental.build_fingerprint(data_dir, env.loader.searchpath[0], settings)
     if not force and incremental.build_is_current(out_dir, fingerprint):

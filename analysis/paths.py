@@ -21,3 +21,12 @@ STYLESHEETS = (SCREEN_CSS, PRINT_CSS)
 CSL_FILE = STYLES_DIR / "vancouver.csl"
 COMPAT_FILTER = REPORT_DIR / "filters" / "quarto-compat.lua"
 METHODS_BIB = REPORT_DIR / "references.bib"
+
+
+def data_folder(data_dir: Path) -> str:
+    """The data folder as the manuscript names it: relative to the repository when inside it,
+    otherwise its name."""
+    resolved = Path(data_dir).resolve()
+    if resolved.is_relative_to(ROOT):
+        return resolved.relative_to(ROOT).as_posix() or "."
+    return resolved.name

@@ -16,6 +16,7 @@ from importlib import metadata
 
 import numpy as np
 
+from analysis import paths
 from analysis.adverse import analyse_adverse_events
 from analysis.data.schema import OutcomeSpec, Review
 from analysis.errors import AnalysisError
@@ -68,6 +69,7 @@ def package_versions() -> dict:
 def provenance(review: Review) -> dict:
     return {
         "generated_by": "python -m analysis build",
+        "data_folder": paths.data_folder(review.data_dir),
         "schema_version": SCHEMA_VERSION,
         "packages": package_versions(),
         "input_hash": input_hash(review),

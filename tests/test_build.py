@@ -128,6 +128,20 @@ def test_results_json_has_the_contract_keys_and_provenance(manuscript_build):
     assert sum(s["weight_percent"] for s in outcome["studies"]) == pytest.approx(100)
 
 
+def test_the_availability_statement_names_the_data_folder_the_build_read(
+    manuscript_build, tmp_path
+):
+    assert manuscript_build.results["provenance"]["data_folder"] == "data"
+    assert "The extracted data (data/: " in part(manuscript_build, "availability.md")
+    review = tmp_path / "my-review"
+    shutil.copytree(MSCS_EXAMPLE, review)
+    results = build(review, tmp_path / "gen", log=lambda *_: None, formats=("html",))
+    assert results["provenance"]["data_folder"] == "my-review"
+    text = (tmp_path / "gen" / "availability.md").read_text(encoding="utf-8")
+    assert "The extracted data (my-review/: " in text and "data/" not in text
+    assert paths.data_folder(paths.ROOT / "examples" / "mscs-sle") == "examples/mscs-sle"
+
+
 def test_results_reproduce_the_example_abstract(manuscript_build):
     sledai = manuscript_build.results["outcomes"][0]
     assert sledai["id"] == "sledai"
