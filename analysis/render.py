@@ -232,6 +232,7 @@ def run_pandoc(
         "--from=markdown",
         f"--to={to}",
         "--standalone",
+        "--wrap=none",  # metadata paths (css) are printed, not wrapped at their spaces
         f"--lua-filter={paths.COMPAT_FILTER}",
         *(f"--lua-filter={path}" for path in filters),
         "--citeproc",

@@ -145,7 +145,7 @@ class Project:
             md, meta_file = tmp / f"bare-{to}.md", tmp / f"bare-{to}.yml"
             md.write_text(markdown, encoding="utf-8")
             meta_file.write_text(yaml.safe_dump(pandoc_metadata(meta, source.parent, to)))
-            args = [pandoc, str(md), f"--to={to}", "--standalone", "--citeproc",
+            args = [pandoc, str(md), f"--to={to}", "--standalone", "--wrap=none", "--citeproc",
                     f"--lua-filter={paths.COMPAT_FILTER}",
                     *(f"--lua-filter={f}" for f in format_filters(meta, source.parent, to)),
                     f"--resource-path={source.parent}",

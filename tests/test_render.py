@@ -324,3 +324,14 @@ def test_the_docx_text_is_checked_for_leftovers_too(tmp_path):
     with pytest.raises(AnalysisError, match=r"the rendered DOCX manuscript still contains \{\{"):
         render(source, tmp_path / "out", formats=("docx",), log=lambda _: None)
     assert not (tmp_path / "out" / "manuscript.docx").exists()
+
+
+def test_a_long_source_path_with_spaces_renders(tmp_path):
+    """The metadata file pandoc reads holds absolute paths (stylesheets, bibliography): a long
+    one with spaces was folded onto two lines and read with the line break."""
+    folder = tmp_path / "a folder name with spaces that makes the path long" / "and more words"
+    (folder / "styles").mkdir(parents=True)
+    (folder / "styles" / "screen.css").write_text("p { color: #123456 }\n", encoding="utf-8")
+    source = write_source(folder, "Text.\n", "format:\n  html:\n    css: styles/screen.css\n")
+    (out,) = render(source, folder / "out", formats=("html",), log=lambda _: None)
+    assert "#123456" in out.read_text(encoding="utf-8")
