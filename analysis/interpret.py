@@ -338,6 +338,49 @@ def adverse_event_signals(adverse: dict | None) -> list[int]:
     ]
 
 
+def adverse_event_arms(adverse: dict | None) -> list[str]:
+    """Per event type (``adverse_events.events`` order), the arms in which it occurred:
+    "intervention", "comparator", "both" or "neither"."""
+    arms = {(True, True): "both", (True, False): "intervention", (False, True): "comparator"}
+    events = adverse["events"] if adverse else []
+    return [arms.get((e["events1"] > 0, e["events2"] > 0), "neither") for e in events]
+
+
+#: why the risk ratio is not estimable, by the arms with events (adverse.py's rules)
+RR_NOT_ESTIMABLE = {
+    "neither": "no_events",
+    "comparator": "ratio_zero",
+    "intervention": "ratio_infinite",
+    "both": "all_or_none",
+}
+
+
+def adverse_not_estimable(adverse: dict | None) -> list[dict]:
+    """Per event type, why each effect the table prints is not estimable (None when it is):
+    ``rr`` "no_events" (no events in either arm), "ratio_zero" (no events in the intervention
+    arm: the Mantel–Haenszel RR is 0, without a CI), "ratio_infinite" (none in the comparator
+    arm) or "all_or_none" (in every trial nobody or everybody had it: no variance); ``peto``
+    "no_events" or "all_or_none"."""
+    events = adverse["events"] if adverse else []
+    out = []
+    for e, arms in zip(events, adverse_event_arms(adverse), strict=True):
+        peto = None if e["or_peto"] else "no_events" if arms == "neither" else "all_or_none"
+        out.append({"rr": None if e["rr_mh"] else RR_NOT_ESTIMABLE[arms], "peto": peto})
+    return out
+
+
+def serious_events_occurred(adverse: dict | None) -> list[int]:
+    """Indices of the serious event types with at least one event, in order of appearance."""
+    events = adverse["events"] if adverse else []
+    return [i for i, e in enumerate(events) if e["serious"] and e["events1"] + e["events2"] > 0]
+
+
+def serious_types_occurred(adverse: dict | None) -> str:
+    """How many serious event types occurred, as the text words it: "none", "one", "several"."""
+    n = len(serious_events_occurred(adverse))
+    return "none" if n == 0 else "one" if n == 1 else "several"
+
+
 def unbalanced_trials(studies: list[dict]) -> list[dict]:
     """The trials whose larger arm has at least :data:`UNBALANCED_RATIO` times the
     participants of the smaller (Peto's odds ratio may be biased: Cochrane Handbook
@@ -352,7 +395,10 @@ def unbalanced_trials(studies: list[dict]) -> list[dict]:
 def review_decisions(adverse: dict | None, studies: list[dict] | None = None) -> dict:
     """results.json's top-level ``decisions``: the asymmetry threshold the text states, the
     adverse events it names (``common_adverse_events``), the order of the event types
-    (``adverse_event_types``), the adverse-event signals the abstract names, and the trials
+    (``adverse_event_types``), the adverse-event signals the abstract names, the arms with
+    events and why an effect is not estimable (``adverse_event_arms``,
+    ``adverse_not_estimable``), the serious event types that occurred
+    (``serious_events_occurred``, ``serious_types_occurred``), and the trials
     with unbalanced arms (``unbalanced_trials``, with the ``unbalanced_ratio``)."""
     return {
         "asymmetry_pval": ASYMMETRY_PVAL,
@@ -360,6 +406,10 @@ def review_decisions(adverse: dict | None, studies: list[dict] | None = None) ->
         "common_event_share": COMMON_EVENT_SHARE,
         "adverse_event_types": adverse_event_types(adverse),
         "adverse_event_signals": adverse_event_signals(adverse),
+        "adverse_event_arms": adverse_event_arms(adverse),
+        "adverse_not_estimable": adverse_not_estimable(adverse),
+        "serious_events_occurred": serious_events_occurred(adverse),
+        "serious_types_occurred": serious_types_occurred(adverse),
         "unbalanced_trials": unbalanced_trials(studies or []),
         "unbalanced_ratio": UNBALANCED_RATIO,
         "skew_sd_multiple": SKEW_SD_MULTIPLE,

@@ -120,3 +120,42 @@ def test_rare_flag_and_labels():
     (summary,) = result.events
     assert summary.rare and summary.studies == ("Smith 2020", "Lee 2021")
     assert np.isfinite(summary.peto_or.estimate)
+
+
+def _decisions(rows):
+    from analysis.interpret import review_decisions
+
+    return review_decisions(analyse_adverse_events(rows).to_dict())
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_not_estimable_effects_have_the_true_reason():
+    rows = [
+        _ae("A", "death", True, 0, 1),
+        _ae("B", "death", True, 0, 0),
+        _ae("A", "stroke", True, 0, 0),
+        _ae("A", "fall", False, 2, 0),
+        _ae("A", "rash", False, 50, 50),
+    ]
+    decisions = _decisions(rows)
+    assert decisions["adverse_event_arms"] == ["comparator", "neither", "intervention", "both"]
+    assert decisions["adverse_not_estimable"] == [
+        {"rr": "ratio_zero", "peto": None},  # 0/100 vs 1/100: RR 0, no CI; Peto estimable
+        {"rr": "no_events", "peto": "no_events"},
+        {"rr": "ratio_infinite", "peto": None},
+        {"rr": "all_or_none", "peto": "all_or_none"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "occurred", "types"),
+    [
+        ([_ae("A", "death", True, 0, 0)], [], "none"),
+        ([_ae("A", "death", True, 0, 1), _ae("A", "stroke", True, 0, 0)], [0], "one"),
+        ([_ae("A", "death", True, 0, 1), _ae("A", "stroke", True, 2, 1)], [0, 1], "several"),
+    ],
+)
+def test_the_serious_event_types_that_occurred(rows, occurred, types):
+    decisions = _decisions(rows)
+    assert decisions["serious_events_occurred"] == occurred
+    assert decisions["serious_types_occurred"] == types
