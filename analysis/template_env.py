@@ -121,6 +121,8 @@ def template_environment(templates_dir: Path = paths.TEMPLATES_DIR, cache_dir: P
         "fmt_p",
         "fmt_int",
         "fmt_pct",
+        "fmt_share",
+        "fmt_per_1000_change",
         "fmt_interval",
         "spell",
         "count",

@@ -79,6 +79,27 @@ def fmt_pct(x, digits: int = 0) -> str:
     return f"{fmt_num(x, digits)}%" if not _missing(x) else MISSING
 
 
+def fmt_share(x, digits: int = 0) -> str:
+    """A share of participants (%, 0–100) as :func:`fmt_pct`, but one that is not 0 is never
+    "0%" ("<1%") and one below 100 never "100%" (">99%")."""
+    if _missing(x):
+        return MISSING
+    text, step = fmt_num(x, digits), 10.0**-digits
+    if float(x) > 0 and float(text) == 0:
+        return f"<{fmt_num(step, digits)}%"
+    if float(x) < 100 and float(text) == 100:
+        return f">{fmt_num(100 - step, digits)}%"
+    return f"{text}%"
+
+
+def fmt_per_1000_change(x) -> str:
+    """An absolute difference per 1000 as GRADE's summary of findings words it, in whole
+    numbers: "64 more", "9 fewer" (the unit follows in the text)."""
+    if _missing(x):
+        return MISSING
+    return f"{fmt_num(abs(float(x)), 0)} {'fewer' if float(x) < 0 else 'more'}"
+
+
 _MONTHS = [
     "January",
     "February",

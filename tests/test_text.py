@@ -212,3 +212,32 @@ def test_a_bound_never_prints_as_the_null_it_is_not(pooled, shown):
     if "estimate_exp" in pooled:
         pooled |= {"estimate": 0.47, "ci_lower": -0.0045, "ci_upper": 0.95}
     assert text.pooled_ci(pooled).replace("\u00a0", " ") == shown
+
+
+def test_a_share_of_participants_is_never_0_or_100_percent_unless_it_is():
+    assert [text.fmt_share(x) for x in (0, 0.36, 13.2, 99.7, 100)] == [
+        "0%",
+        "<1%",
+        "13%",
+        ">99%",
+        "100%",
+    ]
+    assert text.fmt_share(0.04, 1) == "<0.1%"
+
+
+def test_a_difference_per_1000_is_worded_more_or_fewer_in_whole_numbers():
+    assert [text.fmt_per_1000_change(x) for x in (64.7, -9.2, 4.2)] == [
+        "65 more",
+        "9 fewer",
+        "4 more",
+    ]
+
+
+def test_the_summary_of_findings_abbreviations_are_each_given_once():
+    from analysis.context import _sof_abbreviations
+
+    results = {
+        "outcomes": [{"measure": m} for m in ("RR", "SMD", "RR")],
+        "adverse_events": {"events": [{"serious": True}]},
+    }
+    assert [a for a, _ in _sof_abbreviations(results)] == ["RR", "SMD", "CI"]
