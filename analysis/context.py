@@ -78,12 +78,44 @@ def text_context(results: dict, figures: list[dict]) -> dict:
             results["adverse_events"]["events"][i]
             for i in results["decisions"]["adverse_event_types"]
         ],
+        **_adverse_context(results),
+        "sof_abbreviations": _sof_abbreviations(results),
         "follow_up_by_outcome": _follow_up_by_outcome(results),
         "rated_down_domains": _rated_down_domains(results.get("grade") or []),
         "i2_bands": _i2_bands(),
         "several_reports": bool(results["prisma"])
         and results["prisma"]["included"]["reports"] != results["prisma"]["included"]["studies"],
     }
+
+
+def _adverse_context(results: dict) -> dict:
+    """``serious_occurred`` (the serious event types with events, each with its ``arms`` and
+    its ``total`` events in both arms) and ``not_estimable_notes`` ((reason, event names) pairs, in
+    order of first appearance, for Table 4's NE footnote)."""
+    decisions, events = results["decisions"], results["adverse_events"]["events"]
+    occurred = [
+        {
+            **events[i],
+            "arms": decisions["adverse_event_arms"][i],
+            "total": events[i]["events1"] + events[i]["events2"],
+        }
+        for i in decisions["serious_events_occurred"]
+    ]
+    notes: dict[str, list[str]] = {}
+    for e, reasons in zip(events, decisions["adverse_not_estimable"], strict=True):
+        for reason in (reasons["rr"], reasons["peto"]):
+            if reason and e["event"] not in notes.setdefault(reason, []):
+                notes[reason].append(e["event"])
+    return {"serious_occurred": occurred, "not_estimable_notes": list(notes.items())}
+
+
+def _sof_abbreviations(results: dict) -> list[tuple[str, Safe]]:
+    """The summary-of-findings table's abbreviations, each once, in order of first use: the
+    outcomes' measures, RR when serious adverse events have a row, then CI."""
+    used = [o["measure"] for o in results["outcomes"]]
+    used += ["RR"] if any(e["serious"] for e in results["adverse_events"]["events"]) else []
+    names = {**text.MEASURE_ABBREVIATIONS, "CI": "confidence interval"}
+    return [(Safe(m), Safe(names[m])) for m in dict.fromkeys([*used, "CI"])]
 
 
 def _characteristics_table(results: dict) -> dict:

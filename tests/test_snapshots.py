@@ -15,6 +15,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from analysis.build import render_parts
@@ -80,7 +81,23 @@ def common_effect_one_trial(r: dict) -> dict:
     return r
 
 
+def one_serious_event(r: dict) -> dict:
+    """One serious adverse event, in the comparator arm of the first trial (the risk ratio is
+    then 0 without a CI, and 1 of the arm's participants rounds to 0%)."""
+    from analysis.adverse import summarise_event
+
+    events = r["adverse_events"]["events"]
+    i = next(i for i, e in enumerate(events) if e["serious"])
+    arms = {s["label"]: (s["n1"], s["n2"]) for s in r["studies"]}
+    counts = np.array([[0, arms[s][0], 0, arms[s][1]] for s in events[i]["studies"]])
+    counts[0, 2] = 1
+    events[i] = summarise_event(events[i]["event"], True, events[i]["studies"], counts).to_dict()
+    r["adverse_events"]["serious_status"] = "some"
+    return r
+
+
 VARIANTS = {
+    "one_serious_event": one_serious_event,
     "example": lambda r: r,
     "not_significant": not_significant,
     "common_effect_one_trial": common_effect_one_trial,
