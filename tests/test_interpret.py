@@ -120,6 +120,13 @@ def test_prediction_interval_decision():
     assert two["available"] is False and two["too_few_trials"] and two["includes_null"] is None
 
 
+def test_methods_name_only_the_adverse_event_effects_the_results_report():
+    """The tables print Mantel–Haenszel RRs and Peto ORs; no risk difference is reported."""
+    parts = render_parts(interpret.add_decisions(copy.deepcopy(fixed_results())), fixed_figures())
+    assert "risk difference" not in " ".join(parts.values()).lower()
+    assert "risk ratios (RRs) with the Mantel–Haenszel method" in parts["methods.md"]
+
+
 def engine_influence(yi, method="REML"):
     """interpret.influence on a fit made by the engine (results.json's shapes)."""
     import numpy as np
