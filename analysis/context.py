@@ -34,7 +34,7 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         "r": results,
         "review": results["review"],
         "outcomes": results["outcomes"],
-        "primary": next((o for o in results["outcomes"] if o["primary"]), results["outcomes"][0]),
+        "primary": _primary(results),
         "outcome_labels": {o["id"]: o["label"] for o in results["outcomes"]},
         "figures": {f["stem"]: {**f, "width_pct": _width_pct(f)} for f in figures},
         "figures_path": FIGURES_PATH,
@@ -52,6 +52,8 @@ def text_context(results: dict, figures: list[dict]) -> dict:
             for p in results["review"]["labelling"]["illustrative"]
         ],
         **_characteristics_table(results),
+        "pooled_measures": _pooled_measures(results["outcomes"]),
+        "concept_is_label": _concept_is_label(results),
         "measure_kinds": list(
             dict.fromkeys(text.measure_kind(o["measure"]) for o in results["outcomes"])
         ),
@@ -81,7 +83,7 @@ def text_context(results: dict, figures: list[dict]) -> dict:
         **_adverse_context(results),
         "sof_abbreviations": _sof_abbreviations(results),
         "follow_up_by_outcome": _follow_up_by_outcome(results),
-        "rated_down_domains": _rated_down_domains(results.get("grade") or []),
+        "rated_down_by_outcome": _rated_down_by_outcome(results.get("grade") or []),
         "i2_bands": _i2_bands(),
         "several_reports": bool(results["prisma"])
         and results["prisma"]["included"]["reports"] != results["prisma"]["included"]["studies"],
@@ -116,6 +118,11 @@ def _sof_abbreviations(results: dict) -> list[tuple[str, Safe]]:
     used += ["RR"] if any(e["serious"] for e in results["adverse_events"]["events"]) else []
     names = {**text.MEASURE_ABBREVIATIONS, "CI": "confidence interval"}
     return [(Safe(m), Safe(names[m])) for m in dict.fromkeys([*used, "CI"])]
+
+
+def _primary(results: dict) -> dict:
+    """The primary outcome (the first outcome when none is marked primary)."""
+    return next((o for o in results["outcomes"] if o["primary"]), results["outcomes"][0])
 
 
 def _characteristics_table(results: dict) -> dict:
@@ -176,7 +183,7 @@ def _terms(results: dict) -> dict:
     primary outcome's label."""
     terms = dict(results["review"]["vocabulary"])
     if not terms.get("primary_concept"):
-        primary = next((o for o in results["outcomes"] if o["primary"]), results["outcomes"][0])
+        primary = _primary(results)
         terms["primary_concept"] = text.lower_first(primary["label"])
     return terms
 
@@ -193,13 +200,27 @@ def _follow_up_by_outcome(results: dict) -> dict:
     return out
 
 
-def _rated_down_domains(grade: list[dict]) -> list[str]:
-    """The GRADE domains rated down for at least one outcome, in GRADE's order."""
-    down = []
-    for g in grade:
-        down += [d for d, rating in g["ratings"].items() if rating["downgrade"] and d not in down]
-    order = list(grade[0]["ratings"]) if grade else []
-    return [grade[0]["ratings"][d]["label"] for d in sorted(down, key=order.index)]
+def _rated_down_by_outcome(grade: list[dict]) -> dict:
+    """Outcome id -> the labels of its GRADE domains rated down, in GRADE's order."""
+    return {
+        g["outcome"]: [rating["label"] for rating in g["ratings"].values() if rating["downgrade"]]
+        for g in grade
+    }
+
+
+def _pooled_measures(outcomes: list[dict]) -> Safe:
+    """The outcomes' measures, each defined once, in order of first use: "mean differences
+    (MDs), standardised mean differences (SMDs) and risk ratios (RRs)"."""
+    measures = dict.fromkeys(o["measure"] for o in outcomes)
+    names = [f"{vocabulary.MEASURES[m].name}s ({m}s)" for m in measures]
+    return Safe(text.join_and(names))
+
+
+def _concept_is_label(results: dict) -> bool:
+    """Whether the review's ``primary_concept`` and the primary outcome's label are the same
+    words (case aside): the conclusion then names it once."""
+    primary = _primary(results)
+    return _terms(results)["primary_concept"].casefold() == primary["label"].casefold()
 
 
 def _width_pct(figure: dict) -> float:

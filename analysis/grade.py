@@ -245,7 +245,7 @@ def suggest_inconsistency(pooled: MetaResult, decisions: dict, rules: GradeRules
         if not prediction["available"]
         else "the prediction interval includes no effect"
         if prediction["includes_null"]
-        else "the prediction interval excludes no effect"
+        else "the prediction interval lies wholly on one side of no effect"
     )
     reason = f"I² = {i2:.0f}%; {pi_text}"
     pi_null = prediction["includes_null"] is not False

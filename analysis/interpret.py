@@ -46,9 +46,11 @@ Altman DG, Bland JM (1996). Detecting skewness from summary information. BMJ 313
 from __future__ import annotations
 
 import math
+import re
 
 from analysis.stats.distributions import chi2_ppf
 from analysis.stats.small_study import MIN_STUDIES_FOR_TESTS
+from analysis.vocabulary import RATIO_MEASURES
 
 #: Cohen (1988) conventional thresholds for |SMD|
 SMD_THRESHOLDS = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))
@@ -77,6 +79,13 @@ SKEW_SD_MULTIPLE = 2.0
 MIN_TRIALS_PER_COVARIATE = 10
 #: subgroups with this many trials or fewer are flagged as thin
 SMALL_SUBGROUP = 2
+#: an outcome whose label or definition names adverse events (the abstract then names them once)
+ADVERSE_OUTCOME = re.compile(r"\badverse (events?|effects?|reactions?)\b", re.IGNORECASE)
+#: a review.yml ``registration`` that says there is none ("not registered", "none")
+NOT_REGISTERED = re.compile(
+    r"\b(not|never|un)\s*-?\s*registered\b|^\s*(none|no|n/?a|not reported)\s*\.?\s*$",
+    re.IGNORECASE,
+)
 
 
 def smd_size(smd: float) -> str:
@@ -135,14 +144,21 @@ def heterogeneity(pooled: dict, model: str) -> dict:
 
 def prediction(pooled: dict, favours: str | None) -> dict:
     """``available`` (k ≥ 3), ``too_few_trials`` (k < 3), ``includes_null`` (None without an
-    interval) and ``benefit_expected`` (favours the intervention and excludes no effect)."""
+    interval), ``side`` ("below"/"above" no effect when it excludes it, else None),
+    ``null_value`` (no effect as printed: 1 for ratio measures, else 0) and
+    ``benefit_expected`` (favours the intervention and excludes no effect)."""
     lower, upper = pooled.get("pi_lower"), pooled.get("pi_upper")
     available = lower is not None and upper is not None
     includes = None if not available else not excludes_null(lower, upper)
+    side = None
+    if includes is False:
+        side = "below" if upper < 0 else "above"
     return {
         "available": available,
         "too_few_trials": pooled["k"] < 3,
         "includes_null": includes,
+        "side": side,
+        "null_value": 1 if pooled.get("measure") in RATIO_MEASURES else 0,
         "benefit_expected": favours == "intervention" and includes is False,
     }
 
@@ -392,15 +408,44 @@ def unbalanced_trials(studies: list[dict]) -> list[dict]:
     ]
 
 
-def review_decisions(adverse: dict | None, studies: list[dict] | None = None) -> dict:
+def registered(review: dict) -> bool:
+    """Whether review.yml gives a registration (one not saying "not registered" or "none")."""
+    text = review.get("registration") or ""
+    return bool(text.strip()) and not NOT_REGISTERED.search(text)
+
+
+def prespecified(review: dict) -> bool:
+    """Whether the text may call the analyses prespecified: a protocol or a registration."""
+    return bool((review.get("protocol") or "").strip()) or registered(review)
+
+
+def adverse_event_outcomes(outcomes: list[dict]) -> list[str]:
+    """Ids of the outcomes that are adverse events (:data:`ADVERSE_OUTCOME` in label or
+    definition)."""
+    return [
+        o["id"]
+        for o in outcomes
+        if ADVERSE_OUTCOME.search(f"{o['label']} {o.get('definition') or ''}")
+    ]
+
+
+def review_decisions(
+    adverse: dict | None,
+    studies: list[dict] | None = None,
+    review: dict | None = None,
+    outcomes: list[dict] | None = None,
+) -> dict:
     """results.json's top-level ``decisions``: the asymmetry threshold the text states, the
     adverse events it names (``common_adverse_events``), the order of the event types
     (``adverse_event_types``), the adverse-event signals the abstract names, the arms with
     events and why an effect is not estimable (``adverse_event_arms``,
     ``adverse_not_estimable``), the serious event types that occurred
     (``serious_events_occurred``, ``serious_types_occurred``), and the trials
-    with unbalanced arms (``unbalanced_trials``, with the ``unbalanced_ratio``)."""
+    with unbalanced arms (``unbalanced_trials``, with the ``unbalanced_ratio``), whether the
+    analyses were ``prespecified`` and the ``adverse_event_outcomes``."""
     return {
+        "prespecified": prespecified(review or {}),
+        "adverse_event_outcomes": adverse_event_outcomes(outcomes or []),
         "asymmetry_pval": ASYMMETRY_PVAL,
         "common_adverse_events": common_adverse_events(adverse),
         "common_event_share": COMMON_EVENT_SHARE,
@@ -425,6 +470,8 @@ def add_decisions(results: dict) -> dict:
     certainty = {g["outcome"]: g["certainty"] for g in results.get("grade") or []}
     for outcome in results["outcomes"]:
         outcome["decisions"] = outcome_decisions(outcome, analysis, certainty.get(outcome["id"]))
-    review_wide = review_decisions(results.get("adverse_events"), results["studies"])
+    review_wide = review_decisions(
+        results.get("adverse_events"), results["studies"], results["review"], results["outcomes"]
+    )
     results["decisions"] = {**results.get("decisions", {}), **review_wide}  # keeps grade_rules
     return results

@@ -366,13 +366,14 @@ def assemble_results(review: Review) -> dict:
     adverse = analyse_adverse_events(
         review.adverse_events, {s.study_id: s.label for s in review.studies}, review.analysis.level
     ).to_dict()
+    meta = {
+        **review.meta_to_dict(),
+        "total_participants": review.total_participants,
+        "warnings": [str(w) for w in review.warnings],
+    }
     return {
         "provenance": provenance(review),
-        "review": {
-            **review.meta_to_dict(),
-            "total_participants": review.total_participants,
-            "warnings": [str(w) for w in review.warnings],
-        },
+        "review": meta,
         "studies": [s.to_dict() for s in review.studies],
         "summary": summary(review),
         "outcomes": list(outcomes),
@@ -382,7 +383,9 @@ def assemble_results(review: Review) -> dict:
         "adverse_events": adverse,
         "grade": list(grade),
         "decisions": {
-            **review_decisions(adverse, [s.to_dict() for s in review.studies]),
+            **review_decisions(
+                adverse, [s.to_dict() for s in review.studies], meta, list(outcomes)
+            ),
             "grade_rules": GradeRules().to_dict(),
         },
     }

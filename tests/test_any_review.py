@@ -352,3 +352,20 @@ def test_an_invalid_pooling_method_is_refused_naming_the_key(tmp_path, method, m
     with pytest.raises(DataError) as caught:
         load_review(review)
     assert key in str(caught.value) and method in str(caught.value)
+
+
+def test_third_review_words_a_ratios_one_sided_prediction_interval_against_1(third):
+    """No double negative ("excludes no effect"); the null a ratio's reader sees is 1."""
+    _, html, _ = third
+    text = visible_text(html)
+    assert "includes only values below 1 (no effect), so a benefit would be expected" in text
+    assert "excludes no effect" not in text and "excluded no effect" not in text
+
+
+def test_a_review_without_protocol_or_registration_claims_no_prespecification(bcg):
+    """bcg-vaccine's registration says "not registered" and it cites no protocol."""
+    results, html, _ = bcg
+    text = visible_text(html)
+    assert results["decisions"]["prespecified"] is False
+    assert "Secondary analyses comprised subgroup analyses by" in text
+    assert "prespecified" not in text and "post hoc" not in text

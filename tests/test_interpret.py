@@ -114,10 +114,60 @@ def test_prediction_interval_decision():
         "available": True,
         "too_few_trials": False,
         "includes_null": False,
+        "side": "below",
+        "null_value": 0,
         "benefit_expected": True,
     }
     two = interpret.prediction({"k": 2, "pi_lower": None, "pi_upper": None}, None)
     assert two["available"] is False and two["too_few_trials"] and two["includes_null"] is None
+    assert two["side"] is None
+
+
+def test_prediction_interval_side_and_null_of_a_ratio():
+    """A ratio's interval (log scale) above 0 lies above 1, the null the text prints."""
+    pooled = {"k": 5, "pi_lower": 0.1, "pi_upper": 0.9, "measure": "RR"}
+    decision = interpret.prediction(pooled, "control")
+    assert (decision["side"], decision["null_value"]) == ("above", 1)
+    assert decision["benefit_expected"] is False
+    across = interpret.prediction({**pooled, "pi_lower": -0.1}, None)
+    assert across["includes_null"] and across["side"] is None
+
+
+@pytest.mark.parametrize(
+    ("review", "prespecified"),
+    [
+        ({"registration": "PROSPERO CRD42024000001"}, True),
+        ({"registration": "Synthetic example review; not registered"}, False),
+        ({"registration": "Unregistered"}, False),
+        ({"registration": "none"}, False),
+        ({"registration": None, "protocol": "doi:10.1000/protocol"}, True),
+        ({"registration": "Not registered", "protocol": "https://example.org/p"}, True),
+        ({"registration": None, "protocol": None}, False),
+        ({}, False),
+    ],
+)
+def test_analyses_are_prespecified_only_with_a_protocol_or_registration(review, prespecified):
+    assert interpret.prespecified(review) is prespecified
+
+
+def test_adverse_event_outcomes_are_found_by_label_or_definition():
+    outcomes = [
+        {"id": "pain", "label": "Pain", "definition": "pain on a VAS"},
+        {"id": "any", "label": "Any adverse event", "definition": None},
+        {"id": "tox", "label": "Toxicity", "definition": "Serious adverse reactions"},
+        {"id": "averse", "label": "Risk-averse choices", "definition": "adverse childhood score"},
+    ]
+    assert interpret.adverse_event_outcomes(outcomes) == ["any", "tox"]
+
+
+def test_methods_say_prespecified_only_with_a_protocol():
+    results = copy.deepcopy(fixed_results())
+    methods = render_parts(interpret.add_decisions(results), fixed_figures())["methods.md"]
+    assert "prespecified" not in methods and "post hoc" not in methods
+    assert "Secondary analyses comprised subgroup analyses by" in methods
+    results["review"]["protocol"] = "doi:10.1000/protocol"
+    methods = render_parts(interpret.add_decisions(results), fixed_figures())["methods.md"]
+    assert "Secondary analyses were prespecified: subgroup analyses by" in methods
 
 
 def test_methods_name_only_the_adverse_event_effects_the_results_report():

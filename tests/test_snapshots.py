@@ -96,9 +96,24 @@ def one_serious_event(r: dict) -> dict:
     return r
 
 
+def protocol_and_one_sided_intervals(r: dict) -> dict:
+    """A protocol (the analyses are prespecified), a primary outcome labelled with the
+    review's primary concept, an adverse-event outcome, and prediction intervals wholly below
+    no effect (favouring the intervention) and wholly above it (favouring the controls)."""
+    r["review"]["protocol"] = "doi:10.1000/example-protocol"
+    sledai, anti_dsdna, c3 = r["outcomes"]
+    sledai["label"] = "Disease activity"
+    anti_dsdna["pooled"].update(pi_lower=-1.2, pi_upper=-0.05)
+    c3.update(label="Adverse events", definition="adverse events on a symptom score")
+    c3["lower_is_better"] = True
+    c3["pooled"].update(pi_lower=0.1, pi_upper=1.6)
+    return r
+
+
 VARIANTS = {
     "one_serious_event": one_serious_event,
     "example": lambda r: r,
+    "protocol_and_one_sided_intervals": protocol_and_one_sided_intervals,
     "not_significant": not_significant,
     "common_effect_one_trial": common_effect_one_trial,
 }

@@ -312,3 +312,39 @@ def test_a_very_long_word_is_broken_with_few_measurements(monkeypatch):
         longer = line[:-1] + following[0] + "-"
         assert measure(longer, style.FONT_SIZE, "normal") > 40.0 * style.WRAP_SLACK
     assert len(calls) < 30 * len(lines)
+
+
+# --- the abstract defines each abbreviation once, in lower case mid-sentence --------------------
+
+
+def as_ratio_outcome(outcome: dict, measure: str) -> None:
+    """An outcome relabelled as a ratio measure, with the back-transformed twins it then has."""
+    import math
+
+    outcome["measure"] = outcome["pooled"]["measure"] = measure
+    pooled = outcome["pooled"]
+    for key in ("estimate", "ci_lower", "ci_upper", "pi_lower", "pi_upper"):
+        pooled[f"{key}_exp"] = math.exp(pooled[key])
+
+
+def test_the_abstract_lists_measures_in_lower_case_and_defines_each_abbreviation_once():
+    from analysis.interpret import add_decisions
+
+    r = fixed_results()
+    r["outcomes"][1]["measure"] = r["outcomes"][1]["pooled"]["measure"] = "MD"
+    as_ratio_outcome(r["outcomes"][2], "RR")
+    abstract = render_parts(add_decisions(r), fixed_figures())["abstract.md"]
+    methods = abstract.split("**Methods:**")[1].split("**Results:**")[0]
+    assert (
+        "Standardised mean differences (SMDs), mean differences (MDs) and risk ratios (RRs) with"
+        in methods
+    )
+    assert "adverse events as Mantel–Haenszel risk ratios." in methods
+    ours = "|".join([*vocabulary.MEASURES, "CI", "RCT", "GRADE", "RoB 2"])
+    defined = Counter(re.findall(rf"\(({ours})s?\)", abstract))
+    assert [name for name, n in defined.items() if n > 1] == []
+    assert defined["RR"] == 1
+    # without a ratio outcome, the adverse events define RR themselves
+    abstract = render_parts(add_decisions(fixed_results()), fixed_figures())["abstract.md"]
+    assert "Standardised mean differences (SMDs) with" in abstract
+    assert "adverse events as Mantel–Haenszel risk ratios (RRs)." in abstract
