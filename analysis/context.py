@@ -6,7 +6,7 @@ No statistical judgement is made here: those are :mod:`analysis.interpret`'s, in
 
 from __future__ import annotations
 
-from analysis import interpret, text, vocabulary
+from analysis import text, vocabulary
 from analysis.text import Safe
 
 #: where the manuscript (report/index.qmd) finds the figures
@@ -18,6 +18,8 @@ MM_PER_PERCENT = 1.7
 def _i2_bands() -> Safe:
     """How the text words I² (:data:`analysis.interpret.I2_THRESHOLDS`), for the methods:
     "very low below 25%, low from 25%, moderate from 50% and high from 75%"."""
+    from analysis import interpret  # SciPy's special functions: not for an unchanged build
+
     bands = sorted(interpret.I2_THRESHOLDS)
     below = f"{interpret.I2_BELOW_THRESHOLDS} below {bands[0][0]}%"
     return Safe(text.join_and([below, *(f"{word} from {at}%" for at, word in bands)]))

@@ -397,3 +397,23 @@ def test_watch_imports_what_a_rebuild_needs_before_the_first_change():
         [sys.executable, "-c", probe], cwd=paths.ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["0", str(len(watch.REBUILD_MODULES))]
+
+
+def test_the_commands_modules_import_no_numerics_or_printer():
+    """An unchanged `make manuscript` is two start-ups that decide there is nothing to do: the
+    modules they import at start bring in neither SciPy, NumPy, matplotlib nor weasyprint (a
+    top-level import of the statistics once doubled its time)."""
+    import subprocess
+    import sys
+
+    from analysis import paths
+
+    heavy = ("scipy", "numpy", "matplotlib", "weasyprint")
+    probe = (
+        "import sys, analysis.__main__, analysis.build, analysis.incremental, analysis.render; "
+        f"print(' '.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=paths.ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == ""
