@@ -106,7 +106,7 @@ def _estimates(old: dict, new: dict) -> list[dict]:
 
 
 def _estimate_line(label: str, measure: str, old: str | None, new: str | None) -> str:
-    """ "SLEDAI: SMD −0.78 (−1.25 to −0.31) → −0.77 (−1.24 to −0.30)"."""
+    """ "Pain: SMD −0.78 (−1.25 to −0.31) → −0.77 (−1.24 to −0.30)"."""
     return f"{label}: {measure} {old or 'not pooled'} → {new or 'not pooled'}"
 
 
