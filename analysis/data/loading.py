@@ -24,7 +24,6 @@ from analysis.data.reading import (
     check_text_file,
     find_workbook,
     normalise_header,
-    read_bytes,
     read_table,
     read_yaml,
 )
@@ -797,10 +796,9 @@ def _bib_keys(path: Path, problems: Problems) -> list[str] | None:
         problems.error(path.name, None, None, None, "the file to exist in the data folder")
         return None
     try:
-        check_text_file(path)
+        text = check_text_file(path)
     except DataError as error:
         problems.extend(error)
         return None
-    text = read_bytes(path).decode("utf-8-sig")
     # the one BibTeX reader (analysis/bibliography.py)
     return bib_entry_keys(text, bibtex_items(text), path.name, problems)

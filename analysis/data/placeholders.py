@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from analysis.bibliography import read_items
-from analysis.data.reading import Table, read_bytes, read_yaml
+from analysis.data.reading import Table, check_text_file, read_yaml
 from analysis.errors import DataError
 from analysis.sections import SECTIONS, SECTIONS_DIR, section_text
 
@@ -81,8 +81,8 @@ def _yaml_leaves(content, path: str):
 def _warn_bibliography(path: Path, problems) -> None:
     """One warning per references.bib entry holding the placeholder word, at its line."""
     try:
-        text = read_bytes(path).decode("utf-8-sig")
-    except (DataError, OSError, UnicodeDecodeError):
+        text = check_text_file(path)
+    except DataError:  # unreadable: its error is recorded where the bibliography is read
         return
     for item in read_items(text):
         if item.is_entry and _MARKER.search(item.text):

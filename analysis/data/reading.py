@@ -172,12 +172,7 @@ def read_yaml(path: Path, source: str | None = None):
     import yaml
 
     source = source or path.name
-    check_regular_file(path, source)
-    with file_errors(source):
-        if Path(path).stat().st_size > safe_yaml.MAX_BYTES:
-            raise DataError(
-                Problem(source, None, None, None, f"at most {safe_yaml.MAX_BYTES:,} bytes")
-            )
+    _check_size(path, source)
     raw = read_bytes(path, source)
     try:
         text = raw.decode("utf-8-sig")
@@ -195,17 +190,23 @@ def read_yaml(path: Path, source: str | None = None):
         ) from None
 
 
-def read_text(path: Path, source: str | None = None) -> str:
-    """A text file of at most :data:`~analysis.safe_yaml.MAX_BYTES` bytes that passes
-    :func:`check_text_file`, decoded; otherwise a DataError naming the file (and line)."""
-    source = source or path.name
+def _check_size(path: Path, source: str) -> None:
+    """A DataError unless ``path`` is a regular file of at most
+    :data:`~analysis.safe_yaml.MAX_BYTES` bytes (YAML files, sections, manuscript sources)."""
+    check_regular_file(path, source)
     with file_errors(source):
         if Path(path).stat().st_size > safe_yaml.MAX_BYTES:
             raise DataError(
                 Problem(source, None, None, None, f"at most {safe_yaml.MAX_BYTES:,} bytes")
             )
-    check_text_file(path, source)
-    return read_bytes(path, source).decode("utf-8-sig")
+
+
+def read_text(path: Path, source: str | None = None) -> str:
+    """A text file of at most :data:`~analysis.safe_yaml.MAX_BYTES` bytes that passes
+    :func:`check_text_file`, decoded; otherwise a DataError naming the file (and line)."""
+    source = source or path.name
+    _check_size(path, source)
+    return check_text_file(path, source)
 
 
 def _save_as_utf8(source: str) -> str:
@@ -215,9 +216,9 @@ def _save_as_utf8(source: str) -> str:
     return "save the file as UTF-8 text"
 
 
-def check_text_file(path: Path, source: str | None = None) -> None:
-    """Raise :class:`DataError` unless ``path`` is UTF-8 text (BOM allowed) without NUL bytes;
-    the message names the file (``source``, default its name) and the line of the bad byte."""
+def check_text_file(path: Path, source: str | None = None) -> str:
+    """The text of ``path``, UTF-8 (BOM allowed) without NUL bytes, or a :class:`DataError`
+    naming the file (``source``, default its name) and the line of the bad byte."""
     source = source or path.name
     raw = read_bytes(path, source)
     nul = raw.find(b"\x00")
@@ -232,7 +233,7 @@ def check_text_file(path: Path, source: str | None = None) -> None:
             )
         )
     try:
-        raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise DataError(
