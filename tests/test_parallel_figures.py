@@ -38,13 +38,15 @@ def test_calls_run_in_several_worker_processes_at_once(tmp_path):
     ), spans
 
 
-def test_ctrl_c_stops_every_worker_at_once(tmp_path):
-    """SIGINT to the process group, as a terminal's Ctrl-C sends it: the parent raises
-    KeyboardInterrupt once (no traceback from the workers) and no worker outlives it."""
+def sleeping_workers(folder: Path, prelude: str = "") -> tuple[subprocess.Popen, set[int]]:
+    """A child process (its own session) running four 60 s calls in two workers, once both
+    workers are in a call; ``prelude`` is Python run first. Returns the child and the workers'
+    pids."""
     script = (
+        f"{prelude}"
         "from tests.test_parallel_figures import nap\n"
         "from analysis.figures.cache import run_parallel\n"
-        f"run_parallel(nap, [(60, {str(tmp_path)!r})] * 4, workers=2)\n"
+        f"run_parallel(nap, [(60, {str(folder)!r})] * 4, workers=2)\n"
     )
     child = subprocess.Popen(
         [sys.executable, "-c", script],
@@ -55,10 +57,17 @@ def test_ctrl_c_stops_every_worker_at_once(tmp_path):
         start_new_session=True,
     )
     deadline = time.time() + 60
-    while len(list(tmp_path.glob("*.json"))) < 2 and time.time() < deadline:
+    while len(list(folder.glob("*.json"))) < 2 and time.time() < deadline:
         time.sleep(0.1)
-    workers = {json.loads(p.read_text())["pid"] for p in tmp_path.glob("*.json")}
+    workers = {json.loads(p.read_text())["pid"] for p in folder.glob("*.json")}
     assert len(workers) == 2, "both workers started"
+    return child, workers
+
+
+def test_ctrl_c_stops_every_worker_at_once(tmp_path):
+    """SIGINT to the process group, as a terminal's Ctrl-C sends it: the parent raises
+    KeyboardInterrupt once (no traceback from the workers) and no worker outlives it."""
+    child, workers = sleeping_workers(tmp_path)
     os.killpg(child.pid, signal.SIGINT)
     _, err = child.communicate(timeout=30)  # far less than the 60 s the calls would sleep
     assert child.returncode != 0
@@ -102,26 +111,8 @@ def test_the_cli_reports_a_termination_in_one_line(monkeypatch, capsys):
 def test_sigterm_to_the_parent_alone_stops_every_worker(tmp_path):
     """``kill PID`` or ``timeout`` signal the parent only: with the CLI's SIGTERM handling the
     parent stops its workers on the way out instead of leaving them drawing."""
-    script = (
-        "from analysis.__main__ import stop_on_sigterm\n"
-        "from tests.test_parallel_figures import nap\n"
-        "from analysis.figures.cache import run_parallel\n"
-        "stop_on_sigterm()\n"
-        f"run_parallel(nap, [(60, {str(tmp_path)!r})] * 4, workers=2)\n"
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.time() + 60
-    while len(list(tmp_path.glob("*.json"))) < 2 and time.time() < deadline:
-        time.sleep(0.1)
-    workers = {json.loads(p.read_text())["pid"] for p in tmp_path.glob("*.json")}
-    assert len(workers) == 2, "both workers started"
+    prelude = "from analysis.__main__ import stop_on_sigterm\nstop_on_sigterm()\n"
+    child, workers = sleeping_workers(tmp_path, prelude)
     child.send_signal(signal.SIGTERM)
     _, err = child.communicate(timeout=30)  # far less than the 60 s the calls would sleep
     assert child.returncode != 0 and "Terminated" in err
